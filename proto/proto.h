@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The sysgate wire protocol: AF_UNIX SOCK_SEQPACKET, one message per packet.
+ * Every packet is a fixed header, a fixed struct per type, then the type's
+ * variable parts (NUL-terminated strings whose lengths, NUL included, are in the
+ * fixed struct).  File descriptors travel with SCM_RIGHTS.  Fixed-width fields
+ * only; host byte order (both ends are on one machine).  proto/ moves bytes: no
+ * policy, no I/O loop, no logging.  Decoders never trust a length.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define SG_PROTO_MAGIC 0x53475431u /* "SGT1" */
+#define SG_PROTO_VERSION 1
+#define SG_MSG_MAX (128 * 1024)  /* largest packet, header included */
+#define SG_MSG_FDS_MAX 4         /* most fds accepted with one packet */
+#define SG_STR_MAX (100 * 1024)  /* longest string field, NUL included */
+#define SG_NCOUNTS 6             /* verdict counters per row, indexed by enum sg_count */
+
+enum sg_msg_type {
+	SG_MSG_NONE = 0,
+	SG_MSG_HELLO,        /* peer -> daemon: role; reply ACK or ERROR */
+	SG_MSG_ACK,          /* daemon -> peer: success, with a value (e.g. session id) */
+	SG_MSG_ERROR,        /* daemon -> peer: negative errno and a reason */
+	SG_MSG_REGISTER,     /* shim -> daemon: a session; 1 fd (the listener); reply ACK(id) */
+	SG_MSG_STATUS_REQ,   /* client -> daemon: reply STATUS */
+	SG_MSG_STATUS,       /* daemon -> client */
+	SG_MSG_SESSIONS_REQ, /* client -> daemon: reply SESSION* then END */
+	SG_MSG_SESSION_REQ,  /* client -> daemon: one session; reply SESSION or ERROR */
+	SG_MSG_SESSION,      /* daemon -> client: one session */
+	SG_MSG_STATS_REQ,    /* client -> daemon: per-syscall counts; reply STAT* then END */
+	SG_MSG_STAT,         /* daemon -> client: one (session, arch, syscall) row */
+	SG_MSG_END,          /* daemon -> client: end of a list reply */
+	SG_MSG_SUBSCRIBE,    /* client -> daemon: stream records; reply ACK then RECORD* */
+	SG_MSG_RECORD,       /* daemon -> client: one audit record, a JSON object */
+	SG_MSG_TYPE_MAX
+};
+
+enum sg_role {
+	SG_ROLE_NONE = 0,
+	SG_ROLE_SHIM,   /* registers sessions */
+	SG_ROLE_CLIENT, /* queries and steers */
+	SG_ROLE_MAX
+};
+
+enum sg_mechanism {
+	SG_MECH_NOTIFY = 0, /* SECCOMP_RET_USER_NOTIF */
+	SG_MECH_TRACE,      /* SECCOMP_RET_TRACE, daemon as ptracer */
+	SG_MECH_TRAP,       /* SECCOMP_RET_TRAP, in-process SIGSYS shim */
+	SG_MECH_MAX
+};
+
+/* Indices of the counters in sg_msg_session.counts and sg_msg_stat.counts. */
+enum sg_count {
+	SG_COUNT_ALLOW = 0,
+	SG_COUNT_DENY,
+	SG_COUNT_FAKE,
+	SG_COUNT_KILL,
+	SG_COUNT_EMULATE,
+	SG_COUNT_AUDIT, /* would-deny, allowed in audit mode */
+};
+
+enum sg_session_state {
+	SG_SESSION_STARTING = 0, /* registered, the command not yet exec'd */
+	SG_SESSION_RUNNING,
+	SG_SESSION_STATE_MAX
+};
+
+struct sg_hdr {
+	uint32_t magic;   /* SG_PROTO_MAGIC */
+	uint16_t version; /* SG_PROTO_VERSION */
+	uint16_t type;    /* enum sg_msg_type */
+	uint32_t len;     /* whole packet, header included */
+	uint32_t flags;   /* 0 */
+};
+
+struct sg_msg_hello {
+	uint32_t role; /* enum sg_role */
+	uint32_t flags; /* 0 */
+};
+
+struct sg_msg_ack {
+	uint64_t value;
+};
+
+struct sg_msg_error {
+	int32_t error;       /* negative errno */
+	uint32_t reason_len; /* NUL included; then the reason */
+};
+
+struct sg_msg_register {
+	uint32_t target_pid; /* the process whose filter the fd listens to */
+	uint32_t mechanism;  /* enum sg_mechanism */
+	uint32_t flags;      /* 0 */
+	uint32_t name_len;   /* policy display name, NUL included */
+	uint32_t text_len;   /* policy text, NUL included */
+	uint32_t reserved;   /* 0 */
+}; /* then name, then text; SCM_RIGHTS: the listener fd */
+
+struct sg_msg_status {
+	uint32_t pid;         /* the daemon's */
+	uint32_t n_sessions;  /* visible to the asking peer */
+	uint64_t uptime_usec;
+	uint64_t notifications; /* decided since start (all sessions) */
+	uint64_t records;       /* audit records written since start */
+	uint64_t records_failed; /* records that could not be written to the log file */
+	uint32_t version_len;    /* NUL included; then the version string */
+	uint32_t reserved;
+};
+
+struct sg_msg_session_req {
+	uint64_t id;
+};
+
+struct sg_msg_session {
+	uint64_t id;
+	uint64_t started_usec; /* CLOCK_REALTIME */
+	uint64_t counts[SG_NCOUNTS];
+	uint32_t target_pid;
+	uint32_t uid, gid; /* owner, from SO_PEERCRED of the registering shim */
+	uint32_t mechanism;
+	uint32_t state; /* enum sg_session_state */
+	uint32_t policy_len; /* policy display name, NUL included; then the name */
+};
+
+struct sg_msg_stats_req {
+	uint64_t session_id; /* 0: every session visible to the peer */
+};
+
+struct sg_msg_stat {
+	uint64_t session_id;
+	uint64_t counts[SG_NCOUNTS];
+	uint32_t arch; /* AUDIT_ARCH_* */
+	int32_t nr;
+};
+
+enum {
+	SG_SUB_BACKLOG = 1 << 0, /* first send the records the daemon still holds in memory */
+	SG_SUB_FOLLOW = 1 << 1,  /* then keep streaming new ones; without it: END after the backlog */
+};
+
+struct sg_msg_subscribe {
+	uint64_t session_id; /* 0: every session visible to the peer */
+	uint32_t flags;      /* SG_SUB_*, at least one */
+	uint32_t reserved;
+};
+
+struct sg_msg_record {
+	uint64_t session_id;
+	uint32_t len; /* JSON text, NUL included; then the text */
+	uint32_t reserved;
+};
+
+/* A decoded message.  Strings point into the packet buffer given to proto_decode
+ * and are NUL-terminated with no interior NUL. fds are owned by the caller. */
+struct sg_msg {
+	uint16_t type;
+	union {
+		struct sg_msg_hello hello;
+		struct sg_msg_ack ack;
+		struct sg_msg_error error;
+		struct sg_msg_register reg;
+		struct sg_msg_status status;
+		struct sg_msg_session_req session_req;
+		struct sg_msg_session session;
+		struct sg_msg_stats_req stats_req;
+		struct sg_msg_stat stat;
+		struct sg_msg_subscribe subscribe;
+		struct sg_msg_record record;
+	} u;
+	const char *str;  /* reason, policy name, version, record text */
+	size_t str_len;   /* without the NUL */
+	const char *str2; /* REGISTER: policy text */
+	size_t str2_len;
+	int fds[SG_MSG_FDS_MAX];
+	unsigned n_fds;
+};
+
+/* msg.c */
+
+/* Encoders write one whole packet into buf and return its length, or -EMSGSIZE
+ * when it does not fit (or a string exceeds SG_STR_MAX), -EINVAL on a bad argument. */
+ssize_t proto_encode_hello(void *buf, size_t size, enum sg_role role);
+ssize_t proto_encode_ack(void *buf, size_t size, uint64_t value);
+ssize_t proto_encode_error(void *buf, size_t size, int error, const char *reason);
+ssize_t proto_encode_register(void *buf, size_t size, pid_t target, enum sg_mechanism mech,
+			      const char *policy_name, const char *policy_text, size_t text_len);
+ssize_t proto_encode_status(void *buf, size_t size, const struct sg_msg_status *st,
+			    const char *version);
+ssize_t proto_encode_empty(void *buf, size_t size, enum sg_msg_type type); /* STATUS_REQ, SESSIONS_REQ, END */
+ssize_t proto_encode_session_req(void *buf, size_t size, uint64_t id);
+ssize_t proto_encode_session(void *buf, size_t size, const struct sg_msg_session *s,
+			     const char *policy_name);
+ssize_t proto_encode_stats_req(void *buf, size_t size, uint64_t session_id);
+ssize_t proto_encode_stat(void *buf, size_t size, const struct sg_msg_stat *st);
+ssize_t proto_encode_subscribe(void *buf, size_t size, uint64_t session_id, uint32_t flags);
+ssize_t proto_encode_record(void *buf, size_t size, uint64_t session_id, const char *json,
+			    size_t json_len);
+
+/* Validate and decode one packet with the fds that came with it.  Checks magic,
+ * version, type, exact lengths, enum ranges, reserved fields, string termination
+ * and the fd count the type allows.  On failure returns -EBADMSG (or -EPROTO for
+ * a version mismatch) and sets *ret_reason to a static string; fds are not closed. */
+int proto_decode(const void *buf, size_t len, const int *fds, size_t n_fds, struct sg_msg *ret,
+		 const char **ret_reason);
+/* Name of a message type, for diagnostics ("register"); "unknown" when out of range. */
+const char *proto_type_name(uint16_t type);
+const char *proto_mechanism_name(uint32_t mech); /* "notify", "trace", "trap" or NULL */
+int proto_mechanism_from_name(const char *name);   /* enum value or -EINVAL */
+
+/* io.c */
+
+/* Send one packet with optional fds (SCM_RIGHTS). MSG_NOSIGNAL; returns 0 or -errno
+ * (-EAGAIN on a non-blocking socket that is full). */
+int proto_send(int sock, const void *pkt, size_t len, const int *fds, size_t n_fds);
+/* Receive one packet into buf (size >= SG_MSG_MAX) with up to SG_MSG_FDS_MAX fds
+ * (MSG_CMSG_CLOEXEC). Returns the length, 0 on EOF, or -errno. A truncated packet or
+ * control message gives -EMSGSIZE with every received fd closed. */
+ssize_t proto_recv(int sock, void *buf, size_t size, int fds[SG_MSG_FDS_MAX], size_t *ret_n_fds);
+/* Close the fds of a decoded or received message. */
+void proto_close_fds(int *fds, size_t n_fds);
+/* Connect a SOCK_SEQPACKET|SOCK_CLOEXEC socket to a path; returns the fd or -errno. */
+int proto_connect(const char *path);
+/* Bind and listen on a path (unlinking a stale socket first); returns the fd or -errno. */
+int proto_listen(const char *path, mode_t mode);
+/* Send a request and receive exactly one reply packet into buf, decoded into ret.
+ * Returns 0, -errno from I/O, or the negative error an SG_MSG_ERROR reply carried
+ * (ret then holds the ERROR message with its reason). */
+int proto_call(int sock, const void *pkt, size_t len, const int *fds, size_t n_fds, void *buf,
+	       size_t size, struct sg_msg *ret, const char **ret_reason);
