@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Install the Debian 12 packages sysgate needs to build, test and run its demo (as root).
+set -euo pipefail
+pkgs=(meson ninja-build pkg-config gcc clang libc6-dev
+      libseccomp-dev libevent-dev libjson-c-dev libcriterion-dev
+      systemd python3 tar)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
