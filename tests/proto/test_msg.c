@@ -1,0 +1,535 @@
+/* SPDX-License-Identifier: MIT */
+/* Tests for proto/msg.c: every message type round-trips, every malformed packet is refused. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto.h"
+
+#define HDR sizeof(struct sg_hdr)
+
+static uint8_t buf[SG_MSG_MAX + 64];
+
+/* Decode buf[0..len) with fds, expecting success. */
+static struct sg_msg decode_ok(size_t len, const int *fds, size_t n_fds)
+{
+	struct sg_msg m;
+	const char *reason = "unset";
+	int r = proto_decode(buf, len, fds, n_fds, &m, &reason);
+
+	cr_assert_eq(r, 0, "decode failed: %d (%s)", r, reason ? reason : "(null)");
+	cr_assert_null(reason);
+	return m;
+}
+
+static size_t enc(ssize_t n)
+{
+	cr_assert_gt(n, 0, "encode failed: %zd", n);
+	return (size_t)n;
+}
+
+Test(proto_msg, hello_round_trips)
+{
+	size_t n = enc(proto_encode_hello(buf, sizeof(buf), SG_ROLE_CLIENT));
+	struct sg_msg m;
+
+	cr_assert_eq(n, HDR + sizeof(struct sg_msg_hello));
+	m = decode_ok(n, NULL, 0);
+	cr_assert_eq(m.type, SG_MSG_HELLO);
+	cr_assert_eq(m.u.hello.role, SG_ROLE_CLIENT);
+	cr_assert_null(m.str);
+	cr_assert_eq(m.n_fds, 0);
+	n = enc(proto_encode_hello(buf, sizeof(buf), SG_ROLE_SHIM));
+	cr_assert_eq(decode_ok(n, NULL, 0).u.hello.role, SG_ROLE_SHIM);
+}
+
+Test(proto_msg, ack_round_trips)
+{
+	size_t n = enc(proto_encode_ack(buf, sizeof(buf), UINT64_MAX - 1));
+	struct sg_msg m = decode_ok(n, NULL, 0);
+
+	cr_assert_eq(m.type, SG_MSG_ACK);
+	cr_assert_eq(m.u.ack.value, UINT64_MAX - 1);
+}
+
+Test(proto_msg, error_round_trips_with_reason)
+{
+	size_t n = enc(proto_encode_error(buf, sizeof(buf), -ENOENT, "no such session"));
+	struct sg_msg m = decode_ok(n, NULL, 0);
+
+	cr_assert_eq(n, HDR + sizeof(struct sg_msg_error) + sizeof("no such session"));
+	cr_assert_eq(m.type, SG_MSG_ERROR);
+	cr_assert_eq(m.u.error.error, -ENOENT);
+	cr_assert_eq(m.u.error.reason_len, sizeof("no such session"));
+	cr_assert_str_eq(m.str, "no such session");
+	cr_assert_eq(m.str_len, strlen("no such session"));
+}
+
+Test(proto_msg, error_with_null_reason_is_empty_string)
+{
+	size_t n = enc(proto_encode_error(buf, sizeof(buf), -EPERM, NULL));
+	struct sg_msg m = decode_ok(n, NULL, 0);
+
+	cr_assert_eq(m.u.error.reason_len, 1);
+	cr_assert_str_eq(m.str, "");
+	cr_assert_eq(m.str_len, 0);
+}
+
+Test(proto_msg, register_round_trips_with_fd_and_strings)
+{
+	static const char text[] = "version 1\ndefault allow\n";
+	int fd = 7;
+	size_t n = enc(proto_encode_register(buf, sizeof(buf), 4242, SG_MECH_NOTIFY, "default",
+					     text, strlen(text)));
+	struct sg_msg m = decode_ok(n, &fd, 1);
+
+	cr_assert_eq(m.type, SG_MSG_REGISTER);
+	cr_assert_eq(m.u.reg.target_pid, 4242);
+	cr_assert_eq(m.u.reg.mechanism, SG_MECH_NOTIFY);
+	cr_assert_str_eq(m.str, "default");
+	cr_assert_eq(m.str_len, 7);
+	cr_assert_str_eq(m.str2, text);
+	cr_assert_eq(m.str2_len, strlen(text));
+	cr_assert_eq(m.n_fds, 1);
+	cr_assert_eq(m.fds[0], 7);
+	cr_assert_lt(m.fds[1], 0);
+}
+
+Test(proto_msg, register_text_may_be_empty)
+{
+	int fd = 3;
+	size_t n = enc(proto_encode_register(buf, sizeof(buf), 1, SG_MECH_TRAP, "x", "", 0));
+	struct sg_msg m = decode_ok(n, &fd, 1);
+
+	cr_assert_eq(m.u.reg.text_len, 1);
+	cr_assert_str_eq(m.str2, "");
+	cr_assert_eq(m.u.reg.mechanism, SG_MECH_TRAP);
+}
+
+Test(proto_msg, status_round_trips)
+{
+	struct sg_msg_status st = {
+		.pid = 99, .n_sessions = 3, .uptime_usec = 123456789, .notifications = 1u << 31,
+		.records = 77, .records_failed = 2, .version_len = 999, .reserved = 5,
+	};
+	size_t n = enc(proto_encode_status(buf, sizeof(buf), &st, "0.1.0"));
+	struct sg_msg m = decode_ok(n, NULL, 0);
+
+	cr_assert_eq(m.type, SG_MSG_STATUS);
+	cr_assert_eq(m.u.status.pid, 99);
+	cr_assert_eq(m.u.status.n_sessions, 3);
+	cr_assert_eq(m.u.status.uptime_usec, 123456789);
+	cr_assert_eq(m.u.status.notifications, 1u << 31);
+	cr_assert_eq(m.u.status.records, 77);
+	cr_assert_eq(m.u.status.records_failed, 2);
+	cr_assert_eq(m.u.status.version_len, 6, "encoder sets the length itself");
+	cr_assert_eq(m.u.status.reserved, 0, "encoder clears reserved");
+	cr_assert_str_eq(m.str, "0.1.0");
+}
+
+Test(proto_msg, empty_messages_round_trip)
+{
+	static const enum sg_msg_type types[] = { SG_MSG_STATUS_REQ, SG_MSG_SESSIONS_REQ, SG_MSG_END };
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		size_t n = enc(proto_encode_empty(buf, sizeof(buf), types[i]));
+
+		cr_assert_eq(n, HDR);
+		cr_assert_eq(decode_ok(n, NULL, 0).type, types[i]);
+	}
+	cr_assert_eq(proto_encode_empty(buf, sizeof(buf), SG_MSG_HELLO), -EINVAL);
+	cr_assert_eq(proto_encode_empty(buf, sizeof(buf), SG_MSG_NONE), -EINVAL);
+}
+
+Test(proto_msg, session_req_round_trips)
+{
+	size_t n = enc(proto_encode_session_req(buf, sizeof(buf), 17));
+	struct sg_msg m = decode_ok(n, NULL, 0);
+
+	cr_assert_eq(m.type, SG_MSG_SESSION_REQ);
+	cr_assert_eq(m.u.session_req.id, 17);
+}
+
+Test(proto_msg, session_round_trips)
+{
+	struct sg_msg_session s = {
+		.id = 5, .started_usec = 1700000000123456ull, .counts = { 1, 2, 3, 4, 5, 6 },
+		.target_pid = 321, .uid = 1000, .gid = 1001, .mechanism = SG_MECH_TRACE,
+		.state = SG_SESSION_RUNNING,
+	};
+	size_t n = enc(proto_encode_session(buf, sizeof(buf), &s, "strict"));
+	struct sg_msg m = decode_ok(n, NULL, 0);
+
+	cr_assert_eq(m.type, SG_MSG_SESSION);
+	cr_assert_eq(m.u.session.id, 5);
+	cr_assert_eq(m.u.session.started_usec, 1700000000123456ull);
+	for (int i = 0; i < SG_NCOUNTS; i++)
+		cr_assert_eq(m.u.session.counts[i], (uint64_t)i + 1);
+	cr_assert_eq(m.u.session.target_pid, 321);
+	cr_assert_eq(m.u.session.uid, 1000);
+	cr_assert_eq(m.u.session.gid, 1001);
+	cr_assert_eq(m.u.session.mechanism, SG_MECH_TRACE);
+	cr_assert_eq(m.u.session.state, SG_SESSION_RUNNING);
+	cr_assert_str_eq(m.str, "strict");
+}
+
+Test(proto_msg, stats_req_and_stat_round_trip)
+{
+	struct sg_msg_stat st = { .session_id = 9, .counts = { 10, 0, 0, 0, 0, 1 },
+				  .arch = 0xc000003eu, .nr = -1 };
+	size_t n = enc(proto_encode_stats_req(buf, sizeof(buf), 0));
+	struct sg_msg m = decode_ok(n, NULL, 0);
+
+	cr_assert_eq(m.type, SG_MSG_STATS_REQ);
+	cr_assert_eq(m.u.stats_req.session_id, 0);
+	n = enc(proto_encode_stat(buf, sizeof(buf), &st));
+	m = decode_ok(n, NULL, 0);
+	cr_assert_eq(m.type, SG_MSG_STAT);
+	cr_assert_eq(m.u.stat.session_id, 9);
+	cr_assert_eq(m.u.stat.counts[0], 10);
+	cr_assert_eq(m.u.stat.counts[5], 1);
+	cr_assert_eq(m.u.stat.arch, 0xc000003eu);
+	cr_assert_eq(m.u.stat.nr, -1);
+}
+
+Test(proto_msg, subscribe_round_trips)
+{
+	size_t n = enc(proto_encode_subscribe(buf, sizeof(buf), 4, SG_SUB_BACKLOG | SG_SUB_FOLLOW));
+	struct sg_msg m = decode_ok(n, NULL, 0);
+
+	cr_assert_eq(m.type, SG_MSG_SUBSCRIBE);
+	cr_assert_eq(m.u.subscribe.session_id, 4);
+	cr_assert_eq(m.u.subscribe.flags, SG_SUB_BACKLOG | SG_SUB_FOLLOW);
+	n = enc(proto_encode_subscribe(buf, sizeof(buf), 0, SG_SUB_FOLLOW));
+	cr_assert_eq(decode_ok(n, NULL, 0).u.subscribe.flags, SG_SUB_FOLLOW);
+}
+
+Test(proto_msg, record_round_trips)
+{
+	static const char json[] = "{\"event\":\"syscall\",\"nr\":257}";
+	size_t n = enc(proto_encode_record(buf, sizeof(buf), 12, json, strlen(json)));
+	struct sg_msg m = decode_ok(n, NULL, 0);
+
+	cr_assert_eq(m.type, SG_MSG_RECORD);
+	cr_assert_eq(m.u.record.session_id, 12);
+	cr_assert_eq(m.u.record.len, sizeof(json));
+	cr_assert_str_eq(m.str, json);
+	cr_assert_eq(m.str_len, strlen(json));
+}
+
+Test(proto_msg, decodes_from_unaligned_buffer)
+{
+	static uint8_t raw[256];
+	struct sg_msg m;
+	const char *reason;
+	ssize_t n = proto_encode_session_req(raw + 1, sizeof(raw) - 1, 0x0102030405060708ull);
+
+	cr_assert_gt(n, 0);
+	cr_assert_eq(proto_decode(raw + 1, (size_t)n, NULL, 0, &m, &reason), 0);
+	cr_assert_eq(m.u.session_req.id, 0x0102030405060708ull);
+}
+
+Test(proto_msg, largest_string_fits_and_one_more_does_not)
+{
+	char *s = malloc(SG_STR_MAX + 1);
+	struct sg_msg m;
+
+	cr_assert_not_null(s);
+	memset(s, 'a', SG_STR_MAX);
+	m = decode_ok(enc(proto_encode_record(buf, sizeof(buf), 1, s, SG_STR_MAX - 1)), NULL, 0);
+	cr_assert_eq(m.str_len, SG_STR_MAX - 1);
+	cr_assert_eq(proto_encode_record(buf, sizeof(buf), 1, s, SG_STR_MAX), -EMSGSIZE);
+	/* Two strings each under the limit but together over the packet size. */
+	s[SG_STR_MAX - 1] = '\0';
+	cr_assert_eq(proto_encode_register(buf, sizeof(buf), 1, SG_MECH_NOTIFY, s, s,
+					   SG_STR_MAX - 1), -EMSGSIZE);
+	free(s);
+}
+
+Test(proto_msg, encoders_refuse_bad_arguments)
+{
+	cr_assert_eq(proto_encode_hello(buf, 24, SG_ROLE_CLIENT), 24);
+	cr_assert_eq(proto_encode_hello(buf, 23, SG_ROLE_CLIENT), -EMSGSIZE);
+	cr_assert_eq(proto_encode_hello(buf, sizeof(buf), SG_ROLE_NONE), -EINVAL);
+	cr_assert_eq(proto_encode_hello(buf, sizeof(buf), SG_ROLE_MAX), -EINVAL);
+	cr_assert_eq(proto_encode_hello(NULL, 100, SG_ROLE_CLIENT), -EINVAL);
+	cr_assert_eq(proto_encode_error(buf, sizeof(buf), 0, "x"), -EINVAL);
+	cr_assert_eq(proto_encode_error(buf, sizeof(buf), EPERM, "x"), -EINVAL);
+	cr_assert_eq(proto_encode_error(buf, sizeof(buf), -4096, "x"), -EINVAL);
+	cr_assert_eq(proto_encode_register(buf, sizeof(buf), 0, SG_MECH_NOTIFY, "p", "t", 1), -EINVAL);
+	cr_assert_eq(proto_encode_register(buf, sizeof(buf), 1, SG_MECH_MAX, "p", "t", 1), -EINVAL);
+	cr_assert_eq(proto_encode_register(buf, sizeof(buf), 1, SG_MECH_NOTIFY, NULL, "t", 1), -EINVAL);
+	cr_assert_eq(proto_encode_register(buf, sizeof(buf), 1, SG_MECH_NOTIFY, "p", "a\0b", 3),
+		     -EINVAL);
+	cr_assert_eq(proto_encode_status(buf, sizeof(buf), NULL, "v"), -EINVAL);
+	cr_assert_eq(proto_encode_record(buf, sizeof(buf), 1, "{}\0", 3), -EINVAL);
+	cr_assert_eq(proto_encode_record(buf, sizeof(buf), 1, NULL, 0), -EINVAL);
+	cr_assert_eq(proto_encode_subscribe(buf, sizeof(buf), 0, 0), -EINVAL);
+	cr_assert_eq(proto_encode_subscribe(buf, sizeof(buf), 0, 1u << 2), -EINVAL);
+	{
+		struct sg_msg_session s = { .state = SG_SESSION_STATE_MAX };
+
+		cr_assert_eq(proto_encode_session(buf, sizeof(buf), &s, "p"), -EINVAL);
+	}
+}
+
+Test(proto_msg, names)
+{
+	cr_assert_str_eq(proto_type_name(SG_MSG_REGISTER), "register");
+	cr_assert_str_eq(proto_type_name(SG_MSG_RECORD), "record");
+	cr_assert_str_eq(proto_type_name(SG_MSG_TYPE_MAX), "unknown");
+	cr_assert_str_eq(proto_type_name(0xffff), "unknown");
+	for (uint16_t t = 0; t < SG_MSG_TYPE_MAX; t++)
+		cr_assert_not_null(proto_type_name(t));
+	cr_assert_str_eq(proto_mechanism_name(SG_MECH_NOTIFY), "notify");
+	cr_assert_str_eq(proto_mechanism_name(SG_MECH_TRACE), "trace");
+	cr_assert_str_eq(proto_mechanism_name(SG_MECH_TRAP), "trap");
+	cr_assert_null(proto_mechanism_name(SG_MECH_MAX));
+	cr_assert_eq(proto_mechanism_from_name("trap"), SG_MECH_TRAP);
+	cr_assert_eq(proto_mechanism_from_name("notify"), SG_MECH_NOTIFY);
+	cr_assert_eq(proto_mechanism_from_name("Notify"), -EINVAL);
+	cr_assert_eq(proto_mechanism_from_name(NULL), -EINVAL);
+}
+
+/* ---- malformed packets: each builder writes one into buf and returns its length ---- */
+
+static void set32(size_t off, uint32_t v)
+{
+	memcpy(buf + off, &v, sizeof(v));
+}
+
+static void set16(size_t off, uint16_t v)
+{
+	memcpy(buf + off, &v, sizeof(v));
+}
+
+/* Give the header the packet's real length after a builder resized it. */
+static size_t with_len(size_t len)
+{
+	set32(offsetof(struct sg_hdr, len), (uint32_t)len);
+	return len;
+}
+
+static size_t hello(void)
+{
+	return enc(proto_encode_hello(buf, sizeof(buf), SG_ROLE_CLIENT));
+}
+
+static size_t error_abc(void)
+{
+	return enc(proto_encode_error(buf, sizeof(buf), -EPERM, "abc"));
+}
+
+static size_t reg(void)
+{
+	return enc(proto_encode_register(buf, sizeof(buf), 10, SG_MECH_NOTIFY, "pol", "txt", 3));
+}
+
+static size_t session(void)
+{
+	struct sg_msg_session s = { .id = 1, .target_pid = 2 };
+
+	return enc(proto_encode_session(buf, sizeof(buf), &s, "p"));
+}
+
+static size_t subscribe(void)
+{
+	return enc(proto_encode_subscribe(buf, sizeof(buf), 0, SG_SUB_BACKLOG));
+}
+
+#define F(type, field) (HDR + offsetof(struct type, field))
+
+static size_t b_empty(void) { return 0; }
+static size_t b_short_hdr(void) { hello(); return HDR - 1; }
+static size_t b_bad_magic(void) { size_t n = hello(); set32(0, 0x31544753u); return n; }
+static size_t b_version0(void) { size_t n = hello(); set16(4, 0); return n; }
+static size_t b_version2(void) { size_t n = hello(); set16(4, 2); return n; }
+static size_t b_type_none(void) { size_t n = hello(); set16(6, SG_MSG_NONE); return n; }
+static size_t b_type_max(void) { size_t n = hello(); set16(6, SG_MSG_TYPE_MAX); return n; }
+static size_t b_type_ffff(void) { size_t n = hello(); set16(6, 0xffff); return n; }
+static size_t b_len_big(void) { size_t n = hello(); set32(8, (uint32_t)n + 1); return n; }
+static size_t b_len_small(void) { size_t n = hello(); set32(8, (uint32_t)n - 1); return n; }
+static size_t b_len_cut(void) { return hello() - 4; /* header still says the full length */ }
+static size_t b_hdr_flags(void) { size_t n = hello(); set32(12, 1); return n; }
+static size_t b_fixed_short(void) { return with_len(hello() - 4); }
+static size_t b_fixed_long(void) { size_t n = hello(); set32(n, 0); return with_len(n + 4); }
+static size_t b_empty_long(void)
+{
+	size_t n = enc(proto_encode_empty(buf, sizeof(buf), SG_MSG_END));
+
+	buf[n] = 0;
+	return with_len(n + 1);
+}
+static size_t b_error_fixed_short(void) { error_abc(); return with_len(HDR + 4); }
+static size_t b_too_large(void)
+{
+	size_t n = error_abc();
+
+	memset(buf + n, 'x', SG_MSG_MAX + 1 - n);
+	return with_len(SG_MSG_MAX + 1);
+}
+static size_t b_str_unterminated(void) { size_t n = error_abc(); buf[n - 1] = 'd'; return n; }
+static size_t b_str_interior_nul(void) { size_t n = error_abc(); buf[n - 3] = '\0'; return n; }
+static size_t b_str_zero(void) { error_abc(); set32(F(sg_msg_error, reason_len), 0); return with_len(HDR + 8); }
+static size_t b_str_huge(void) { size_t n = error_abc(); set32(F(sg_msg_error, reason_len), UINT32_MAX); return n; }
+static size_t b_str_limit(void) { size_t n = error_abc(); set32(F(sg_msg_error, reason_len), SG_STR_MAX + 1); return n; }
+static size_t b_str_past_end(void) { size_t n = error_abc(); set32(F(sg_msg_error, reason_len), 5); return n; }
+static size_t b_str_short(void) { size_t n = error_abc(); set32(F(sg_msg_error, reason_len), 3); return n; }
+static size_t b_str_trailing(void) { size_t n = error_abc(); buf[n] = 0; return with_len(n + 1); }
+/* name_len + text_len wraps around in 32 bits to the true remaining size. */
+static size_t b_reg_wrap(void)
+{
+	size_t n = reg();
+
+	set32(F(sg_msg_register, name_len), 0xfffffffcu);
+	set32(F(sg_msg_register, text_len), 12);
+	return n;
+}
+/* Each length alone fits, together they run past the end. */
+static size_t b_reg_sum_past(void)
+{
+	size_t n = reg();
+
+	set32(F(sg_msg_register, text_len), 5);
+	return n;
+}
+static size_t b_reg_text_unterminated(void) { size_t n = reg(); buf[n - 1] = 'x'; return n; }
+static size_t b_reg_text_missing(void) { reg(); return with_len(HDR + sizeof(struct sg_msg_register) + 4); }
+static size_t b_role0(void) { size_t n = hello(); set32(F(sg_msg_hello, role), 0); return n; }
+static size_t b_role_max(void) { size_t n = hello(); set32(F(sg_msg_hello, role), SG_ROLE_MAX); return n; }
+static size_t b_hello_flags(void) { size_t n = hello(); set32(F(sg_msg_hello, flags), 4); return n; }
+static size_t b_err_zero(void) { size_t n = error_abc(); set32(F(sg_msg_error, error), 0); return n; }
+static size_t b_err_pos(void) { size_t n = error_abc(); set32(F(sg_msg_error, error), EPERM); return n; }
+static size_t b_err_big(void) { size_t n = error_abc(); set32(F(sg_msg_error, error), (uint32_t)-4096); return n; }
+static size_t b_reg_mech(void) { size_t n = reg(); set32(F(sg_msg_register, mechanism), SG_MECH_MAX); return n; }
+static size_t b_reg_pid0(void) { size_t n = reg(); set32(F(sg_msg_register, target_pid), 0); return n; }
+static size_t b_reg_pid_neg(void) { size_t n = reg(); set32(F(sg_msg_register, target_pid), 0x80000000u); return n; }
+static size_t b_reg_flags(void) { size_t n = reg(); set32(F(sg_msg_register, flags), 1); return n; }
+static size_t b_reg_reserved(void) { size_t n = reg(); set32(F(sg_msg_register, reserved), 1); return n; }
+static size_t b_sess_mech(void) { size_t n = session(); set32(F(sg_msg_session, mechanism), 7); return n; }
+static size_t b_sess_state(void) { size_t n = session(); set32(F(sg_msg_session, state), SG_SESSION_STATE_MAX); return n; }
+static size_t b_status_reserved(void)
+{
+	struct sg_msg_status st = { 0 };
+	size_t n = enc(proto_encode_status(buf, sizeof(buf), &st, "1"));
+
+	set32(F(sg_msg_status, reserved), 1);
+	return n;
+}
+static size_t b_sub_none(void) { size_t n = subscribe(); set32(F(sg_msg_subscribe, flags), 0); return n; }
+static size_t b_sub_unknown(void) { size_t n = subscribe(); set32(F(sg_msg_subscribe, flags), SG_SUB_BACKLOG | 4); return n; }
+static size_t b_sub_high(void) { size_t n = subscribe(); set32(F(sg_msg_subscribe, flags), 0x80000000u); return n; }
+static size_t b_sub_reserved(void) { size_t n = subscribe(); set32(F(sg_msg_subscribe, reserved), 1); return n; }
+static size_t b_rec_reserved(void)
+{
+	size_t n = enc(proto_encode_record(buf, sizeof(buf), 1, "{}", 2));
+
+	set32(F(sg_msg_record, reserved), 1);
+	return n;
+}
+static size_t b_end(void) { return enc(proto_encode_empty(buf, sizeof(buf), SG_MSG_END)); }
+
+struct bad_case {
+	const char *name;
+	size_t (*build)(void);
+	size_t n_fds;
+	int error;
+	const char *reason;
+};
+
+static const struct bad_case bad_cases[] = {
+	{ "empty packet", b_empty, 0, -EBADMSG, "short header" },
+	{ "15-byte packet", b_short_hdr, 0, -EBADMSG, "short header" },
+	{ "bad magic", b_bad_magic, 0, -EBADMSG, "bad magic" },
+	{ "version 0", b_version0, 0, -EPROTO, "unsupported protocol version" },
+	{ "version 2", b_version2, 0, -EPROTO, "unsupported protocol version" },
+	{ "type NONE", b_type_none, 0, -EBADMSG, "unknown message type" },
+	{ "type MAX", b_type_max, 0, -EBADMSG, "unknown message type" },
+	{ "type 0xffff", b_type_ffff, 0, -EBADMSG, "unknown message type" },
+	{ "len field > packet", b_len_big, 0, -EBADMSG, "length field does not match the packet length" },
+	{ "len field < packet", b_len_small, 0, -EBADMSG, "length field does not match the packet length" },
+	{ "packet cut short", b_len_cut, 0, -EBADMSG, "length field does not match the packet length" },
+	{ "header flags", b_hdr_flags, 0, -EBADMSG, "non-zero header flags" },
+	{ "packet too large", b_too_large, 0, -EBADMSG, "packet too large" },
+	{ "hello fixed short", b_fixed_short, 0, -EBADMSG, "fixed part too short" },
+	{ "hello fixed long", b_fixed_long, 0, -EBADMSG, "fixed part too long" },
+	{ "end with a body", b_empty_long, 0, -EBADMSG, "fixed part too long" },
+	{ "error fixed short", b_error_fixed_short, 0, -EBADMSG, "fixed part too short" },
+	{ "string not terminated", b_str_unterminated, 0, -EBADMSG, "string not NUL-terminated" },
+	{ "string interior NUL", b_str_interior_nul, 0, -EBADMSG, "string contains a NUL byte" },
+	{ "string length 0", b_str_zero, 0, -EBADMSG, "zero string length" },
+	{ "string length 2^32-1", b_str_huge, 0, -EBADMSG, "string length over the limit" },
+	{ "string length SG_STR_MAX+1", b_str_limit, 0, -EBADMSG, "string length over the limit" },
+	{ "string past the end", b_str_past_end, 0, -EBADMSG, "string runs past the end of the packet" },
+	{ "string length short", b_str_short, 0, -EBADMSG, "string not NUL-terminated" },
+	{ "bytes after string", b_str_trailing, 0, -EBADMSG, "trailing bytes after the strings" },
+	{ "lengths wrap 32 bits", b_reg_wrap, 1, -EBADMSG, "string length over the limit" },
+	{ "lengths sum past end", b_reg_sum_past, 1, -EBADMSG, "string runs past the end of the packet" },
+	{ "text not terminated", b_reg_text_unterminated, 1, -EBADMSG, "string not NUL-terminated" },
+	{ "text missing", b_reg_text_missing, 1, -EBADMSG, "string runs past the end of the packet" },
+	{ "role 0", b_role0, 0, -EBADMSG, "role out of range" },
+	{ "role MAX", b_role_max, 0, -EBADMSG, "role out of range" },
+	{ "hello flags", b_hello_flags, 0, -EBADMSG, "non-zero flags" },
+	{ "error code 0", b_err_zero, 0, -EBADMSG, "error code out of range" },
+	{ "error code positive", b_err_pos, 0, -EBADMSG, "error code out of range" },
+	{ "error code -4096", b_err_big, 0, -EBADMSG, "error code out of range" },
+	{ "register mechanism", b_reg_mech, 1, -EBADMSG, "mechanism out of range" },
+	{ "register pid 0", b_reg_pid0, 1, -EBADMSG, "target pid out of range" },
+	{ "register pid > INT32_MAX", b_reg_pid_neg, 1, -EBADMSG, "target pid out of range" },
+	{ "register flags", b_reg_flags, 1, -EBADMSG, "non-zero flags" },
+	{ "register reserved", b_reg_reserved, 1, -EBADMSG, "non-zero reserved field" },
+	{ "session mechanism", b_sess_mech, 0, -EBADMSG, "mechanism out of range" },
+	{ "session state", b_sess_state, 0, -EBADMSG, "session state out of range" },
+	{ "status reserved", b_status_reserved, 0, -EBADMSG, "non-zero reserved field" },
+	{ "subscribe no flag", b_sub_none, 0, -EBADMSG, "subscribe without flags" },
+	{ "subscribe flag 4", b_sub_unknown, 0, -EBADMSG, "unknown subscribe flags" },
+	{ "subscribe flag 2^31", b_sub_high, 0, -EBADMSG, "unknown subscribe flags" },
+	{ "subscribe reserved", b_sub_reserved, 0, -EBADMSG, "non-zero reserved field" },
+	{ "record reserved", b_rec_reserved, 0, -EBADMSG, "non-zero reserved field" },
+	{ "register without fd", reg, 0, -EBADMSG, "wrong number of file descriptors for the message type" },
+	{ "register with 2 fds", reg, 2, -EBADMSG, "wrong number of file descriptors for the message type" },
+	{ "hello with an fd", hello, 1, -EBADMSG, "wrong number of file descriptors for the message type" },
+	{ "end with an fd", b_end, 1, -EBADMSG, "wrong number of file descriptors for the message type" },
+	{ "error with 4 fds", error_abc, 4, -EBADMSG, "wrong number of file descriptors for the message type" },
+	{ "hello with 5 fds", hello, 5, -EBADMSG, "wrong number of file descriptors for the message type" },
+};
+
+Test(proto_msg, rejects_malformed_packets_with_reason)
+{
+	static const int fds[8] = { 40, 41, 42, 43, 44, 45, 46, 47 };
+
+	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		const struct bad_case *c = &bad_cases[i];
+		struct sg_msg m, untouched;
+		const char *reason = NULL;
+		size_t len;
+		int r;
+
+		memset(buf, 0, sizeof(buf));
+		len = c->build();
+		memset(&m, 0xa5, sizeof(m));
+		untouched = m;
+		r = proto_decode(buf, len, fds, c->n_fds, &m, &reason);
+		cr_expect_eq(r, c->error, "%s: got %d, want %d (%s)", c->name, r, c->error,
+			     reason ? reason : "(null)");
+		cr_expect(reason && strcmp(reason, c->reason) == 0, "%s: reason '%s', want '%s'",
+			  c->name, reason ? reason : "(null)", c->reason);
+		cr_expect(memcmp(&m, &untouched, sizeof(m)) == 0, "%s: ret changed on failure",
+			  c->name);
+	}
+}
+
+/* The cases above are mutations of packets that decode: prove the bases are valid. */
+Test(proto_msg, malformed_table_bases_are_valid)
+{
+	static const int fd = 3;
+
+	decode_ok(hello(), NULL, 0);
+	decode_ok(error_abc(), NULL, 0);
+	decode_ok(reg(), &fd, 1);
+	decode_ok(session(), NULL, 0);
+	decode_ok(subscribe(), NULL, 0);
+	decode_ok(b_end(), NULL, 0);
+}
