@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: MIT */
+/* sysgatectl's side of the control connection: connect, HELLO, request/reply. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sysgatectl.h"
+#include "sysgated.h"
+
+/* Why a connect may have failed, in words a user can act on. */
+static const char *connect_hint(int r)
+{
+	switch (r) {
+	case -ENOENT:
+	case -ECONNREFUSED:
+		return " (is sysgated running?)";
+	case -EACCES:
+	case -EPERM:
+		return " (are you root or in the '" SG_SOCKET_GROUP "' group?)";
+	default:
+		return "";
+	}
+}
+
+/* Print a daemon ERROR reply; returns its error. */
+static int report_error_reply(const char *what, const struct sg_msg *m)
+{
+	int r = m->u.error.error;
+
+	if (m->str_len > 0) {
+		_cleanup_free_ char *reason = sanitize(m->str);
+
+		return ctl_error(r, "%s: %s", what, reason ? reason : strerror(-r));
+	}
+	return ctl_error(r, "%s: %s", what, strerror(-r));
+}
+
+/* Report a reply of a type the request does not allow. */
+int ctl_unexpected(const char *what, const struct sg_msg *m)
+{
+	return ctl_error(-EBADMSG, "%s: unexpected '%s' reply from the daemon", what,
+			 proto_type_name(m->type));
+}
+
+/* Connect and say HELLO. */
+int ctl_connect(const struct ctl_config *cfg, struct ctl_conn *ret)
+{
+	uint8_t pkt[64];
+	struct ctl_conn c = { .fd = -EBADF };
+	struct sg_msg m = { 0 };
+	int r;
+
+	c.buf = malloc(SG_MSG_MAX);
+	if (!c.buf)
+		return ctl_error(-ENOMEM, "out of memory");
+	c.fd = proto_connect(cfg->socket_path);
+	if (c.fd < 0) {
+		r = c.fd;
+		ctl_conn_done(&c);
+		return ctl_error(r, "cannot connect to '%s': %s%s", cfg->socket_path, strerror(-r),
+				 connect_hint(r));
+	}
+	r = ctl_request(&c, pkt, proto_encode_hello(pkt, sizeof(pkt), SG_ROLE_CLIENT), "handshake",
+			&m);
+	if (r >= 0 && m.type != SG_MSG_ACK)
+		r = ctl_unexpected("handshake", &m);
+	if (r < 0) {
+		ctl_conn_done(&c);
+		return r;
+	}
+	*ret = c;
+	return 0;
+}
+
+/* Close the connection. */
+void ctl_conn_done(struct ctl_conn *c)
+{
+	c->fd = safe_close(c->fd);
+	free(c->buf);
+	c->buf = NULL;
+}
+
+/* Receive and decode one packet; 1, 0 on EOF, or a printed negative errno. */
+static int recv_decoded(struct ctl_conn *c, const char *what, struct sg_msg *ret)
+{
+	int fds[SG_MSG_FDS_MAX];
+	size_t n_fds = 0;
+	const char *reason = NULL;
+	ssize_t n;
+	int r;
+
+	n = proto_recv(c->fd, c->buf, SG_MSG_MAX, fds, &n_fds);
+	if (n < 0)
+		return ctl_error((int)n, "%s: receiving from the daemon: %s", what,
+				 strerror((int)-n));
+	if (n == 0)
+		return 0;
+	r = proto_decode(c->buf, (size_t)n, fds, n_fds, ret, &reason);
+	/* No reply to a client carries fds; never keep any. */
+	proto_close_fds(fds, n_fds);
+	if (r < 0)
+		return ctl_error(r, "%s: malformed reply from the daemon: %s", what, reason);
+	return 1;
+}
+
+/* Send a request and receive the first reply. */
+int ctl_request(struct ctl_conn *c, const void *pkt, ssize_t len, const char *what,
+		struct sg_msg *ret)
+{
+	int r;
+
+	if (len < 0)
+		return ctl_error((int)len, "%s: cannot encode the request: %s", what,
+				 strerror((int)-len));
+	r = proto_send(c->fd, pkt, (size_t)len, NULL, 0);
+	if (r < 0)
+		return ctl_error(r, "%s: sending to the daemon: %s", what, strerror(-r));
+	r = recv_decoded(c, what, ret);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return ctl_error(-ECONNRESET, "%s: the daemon closed the connection", what);
+	if (ret->type == SG_MSG_ERROR)
+		return report_error_reply(what, ret);
+	return 0;
+}
+
+/* Receive the next packet of a reply stream. */
+int ctl_next(struct ctl_conn *c, const char *what, struct sg_msg *ret)
+{
+	int r = recv_decoded(c, what, ret);
+
+	if (r <= 0)
+		return r;
+	if (ret->type == SG_MSG_ERROR)
+		return report_error_reply(what, ret);
+	return 1;
+}
+
+/* Send a list request and hand each row of type row_type to fn until END. */
+int ctl_list(struct ctl_conn *c, const void *pkt, ssize_t len, const char *what,
+	     uint16_t row_type, int (*fn)(const struct sg_msg *m, void *userdata), void *userdata)
+{
+	struct sg_msg m;
+	int r;
+
+	r = ctl_request(c, pkt, len, what, &m);
+	if (r < 0)
+		return r;
+	for (;;) {
+		if (m.type == SG_MSG_END)
+			return 0;
+		if (m.type != row_type)
+			return ctl_unexpected(what, &m);
+		r = fn(&m, userdata);
+		if (r < 0)
+			return ctl_error(r, "%s: %s", what, strerror(-r));
+		r = ctl_next(c, what, &m);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			return ctl_error(-ECONNRESET, "%s: the daemon closed the connection before "
+					 "the end of the list", what);
+	}
+}

@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: MIT */
+/* sysgatectl: option parsing and dispatch to the verbs. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "sysgatectl.h"
+#include "sysgated.h"
+
+#define EXIT_USAGE 2
+
+enum {
+	OPT_JSON = 0x100,
+	OPT_VERSION,
+	OPT_SESSION,
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: " CTL_NAME " [-s|--socket PATH] [--json] [-h|--help] [--version] COMMAND\n"
+		"\n"
+		"Query and steer sysgated, the sysgate syscall supervisor.\n"
+		"\n"
+		"Commands:\n"
+		"  status                      daemon pid, version, uptime and counters\n"
+		"  sessions                    list the supervised sessions you can see\n"
+		"  session ID                  show one session\n"
+		"  stats [--session ID]        verdict counts per session, arch and syscall\n"
+		"  log [-f] [--session ID]     print the audit records the daemon holds;\n"
+		"                              with -f, keep printing new ones\n"
+		"  policy check FILE           parse, check and compile a policy file\n"
+		"  policy show FILE            print the compiled filter as libseccomp PFC\n"
+		"\n"
+		"Options:\n"
+		"  -s, --socket PATH           daemon socket (default: $SYSGATE_SOCKET, then\n"
+		"                              " SG_DEFAULT_SOCKET ")\n"
+		"      --json                  print JSON: one document; for log, the daemon's\n"
+		"                              records, one per line\n"
+		"      --session ID            only this session (stats, log)\n"
+		"  -f, --follow                log: stream new records until interrupted\n"
+		"  -h, --help                  show this help and exit\n"
+		"      --version               show the version and exit\n"
+		"\n"
+		"policy check and policy show do not need the daemon.\n"
+		"Exit status: 0 on success, 1 on failure, 2 on a usage error.\n");
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fputs(CTL_NAME ": ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs("\nTry '" CTL_NAME " --help' for more information.\n", stderr);
+	return -EINVAL;
+}
+
+/* A session id: decimal, 1..UINT64_MAX. */
+static int parse_id(const char *s, uint64_t *ret)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v == 0)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+/* The command words after the options: verb and its arguments. */
+static int parse_command(int n, char **words, struct ctl_config *cfg)
+{
+	static const struct {
+		const char *name, *sub;
+		enum ctl_verb verb;
+		int n_args; /* words after name (and sub) */
+	} verbs[] = {
+		{ "status", NULL, CTL_STATUS, 0 },
+		{ "sessions", NULL, CTL_SESSIONS, 0 },
+		{ "session", NULL, CTL_SESSION, 1 },
+		{ "stats", NULL, CTL_STATS, 0 },
+		{ "log", NULL, CTL_LOG, 0 },
+		{ "policy", "check", CTL_POLICY_CHECK, 1 },
+		{ "policy", "show", CTL_POLICY_SHOW, 1 },
+	};
+	int skip;
+
+	if (n == 0)
+		return usage_error("missing command%s", "");
+	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++) {
+		if (strcmp(words[0], verbs[i].name) != 0)
+			continue;
+		if (verbs[i].sub && (n < 2 || strcmp(words[1], verbs[i].sub) != 0))
+			continue;
+		skip = verbs[i].sub ? 2 : 1;
+		if (n - skip < verbs[i].n_args)
+			return usage_error("'%s': missing argument", words[0]);
+		if (n - skip > verbs[i].n_args)
+			return usage_error("unexpected argument '%s'", words[skip + verbs[i].n_args]);
+		cfg->verb = verbs[i].verb;
+		if (cfg->verb == CTL_SESSION && parse_id(words[1], &cfg->session_id) < 0)
+			return usage_error("invalid session id '%s'", words[1]);
+		if (cfg->verb == CTL_POLICY_CHECK || cfg->verb == CTL_POLICY_SHOW)
+			cfg->file = words[2];
+		return 0;
+	}
+	if (strcmp(words[0], "policy") == 0)
+		return usage_error(n < 2 ? "'policy' needs 'check' or 'show'%s"
+					 : "unknown policy command '%s'", n < 2 ? "" : words[1]);
+	return usage_error("unknown command '%s'", words[0]);
+}
+
+/* Parse argv into cfg: 0 to run, 1 when done (--help, --version), -EINVAL on a usage error. */
+static int parse_args(int argc, char **argv, struct ctl_config *cfg)
+{
+	static const struct option options[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ "session", required_argument, NULL, OPT_SESSION },
+		{ "follow", no_argument, NULL, 'f' },
+		{ 0 },
+	};
+	const char *env = getenv("SYSGATE_SOCKET");
+	bool has_session = false;
+	int c, r;
+
+	*cfg = (struct ctl_config){ .socket_path = env && *env ? env : SG_DEFAULT_SOCKET };
+	/* Options may follow the command ("sysgatectl log -f"); getopt permutes them. */
+	while ((c = getopt_long(argc, argv, "s:hf", options, NULL)) >= 0) {
+		switch (c) {
+		case 's':
+			if (!*optarg)
+				return usage_error("empty socket path%s", "");
+			cfg->socket_path = optarg;
+			break;
+		case OPT_JSON:
+			cfg->json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		case OPT_VERSION:
+			printf(CTL_NAME " %s\n", SG_VERSION);
+			return 1;
+		case OPT_SESSION:
+			if (parse_id(optarg, &cfg->session_id) < 0)
+				return usage_error("invalid session id '%s'", optarg);
+			has_session = true;
+			break;
+		case 'f':
+			cfg->follow = true;
+			break;
+		default: /* getopt printed the problem */
+			fputs("Try '" CTL_NAME " --help' for more information.\n", stderr);
+			return -EINVAL;
+		}
+	}
+	r = parse_command(argc - optind, argv + optind, cfg);
+	if (r < 0)
+		return r;
+	if (has_session && cfg->verb != CTL_STATS && cfg->verb != CTL_LOG)
+		return usage_error("--session applies to stats and log only%s", "");
+	if (cfg->follow && cfg->verb != CTL_LOG)
+		return usage_error("--follow applies to log only%s", "");
+	return 0;
+}
+
+/* Run the parsed command; 0 or a negative errno (already reported). */
+static int ctl_run(const struct ctl_config *cfg)
+{
+	int r;
+
+	switch (cfg->verb) {
+	case CTL_STATUS:
+		r = ctl_status(cfg);
+		break;
+	case CTL_SESSIONS:
+		r = ctl_sessions(cfg);
+		break;
+	case CTL_SESSION:
+		r = ctl_session(cfg);
+		break;
+	case CTL_STATS:
+		r = ctl_stats(cfg);
+		break;
+	case CTL_LOG:
+		r = ctl_log(cfg);
+		break;
+	case CTL_POLICY_CHECK:
+		r = ctl_policy_check(cfg);
+		break;
+	case CTL_POLICY_SHOW:
+		r = ctl_policy_show(cfg);
+		break;
+	default:
+		r = -EINVAL;
+		break;
+	}
+	/* Output buffered until now can still fail (a full disk, a closed pipe). */
+	if ((fflush(stdout) != 0 || ferror(stdout)) && r >= 0)
+		r = ctl_error(-EIO, "error writing to standard output");
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	struct ctl_config cfg;
+	int r;
+
+	r = parse_args(argc, argv, &cfg);
+	if (r != 0)
+		return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
+	return ctl_run(&cfg) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+/* sysgatectl policy check|show: lint a policy file and print its filter, no daemon needed. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "policy.h"
+#include "sysgatectl.h"
+
+static void policy_freep(struct sg_policy **p)
+{
+	policy_free(*p);
+}
+
+static void seccomp_releasep(scmp_filter_ctx *ctx)
+{
+	if (*ctx)
+		seccomp_release(*ctx);
+}
+
+/* Print a policy error: the formatted message to stderr and, with --json, a document. */
+static int report(const struct ctl_config *cfg, int r, const struct sg_policy_error *e)
+{
+	char buf[1024];
+
+	if (e->msg[0] == '\0') {
+		/* The library had nothing to add (e.g. the file cannot be opened). */
+		ctl_error(r, "%s: %s", cfg->file, strerror(-r));
+		snprintf(buf, sizeof(buf), "%s", strerror(-r));
+	} else {
+		policy_error_format(e, buf, sizeof(buf));
+		fputs(buf, stderr);
+		if (buf[0] && buf[strlen(buf) - 1] != '\n')
+			fputc('\n', stderr);
+		snprintf(buf, sizeof(buf), "%s", e->msg);
+	}
+	if (cfg->json) {
+		struct json_object *o = json_object_new_object(), *err = json_object_new_object();
+
+		json_object_object_add(o, "file", json_object_new_string(cfg->file));
+		json_object_object_add(o, "ok", json_object_new_boolean(0));
+		json_object_object_add(err, "line", json_object_new_int64(e->line));
+		json_object_object_add(err, "col", json_object_new_int64(e->col));
+		json_object_object_add(err, "message", json_object_new_string(buf));
+		json_object_object_add(o, "error", err);
+		json_print(o);
+		json_object_put(o);
+	}
+	return r;
+}
+
+/* Load, check and compile FILE as sysgate-run would (without exec routing). */
+static int load_and_compile(const struct ctl_config *cfg, unsigned flags,
+			    struct sg_policy **ret_policy, scmp_filter_ctx *ret_ctx)
+{
+	_cleanup_(policy_freep) struct sg_policy *p = NULL;
+	struct sg_policy_error e = { 0 };
+	int r;
+
+	r = policy_load_file(cfg->file, &p, NULL, &e);
+	if (r < 0)
+		return report(cfg, r, &e);
+	r = policy_check_loadable(p, &e);
+	if (r < 0)
+		return report(cfg, r, &e);
+	r = policy_compile(p, flags, ret_ctx, &e);
+	if (r < 0)
+		return report(cfg, r, &e);
+	*ret_policy = TAKE_PTR(p);
+	return 0;
+}
+
+/* sysgatectl policy check FILE */
+int ctl_policy_check(const struct ctl_config *cfg)
+{
+	_cleanup_(policy_freep) struct sg_policy *p = NULL;
+	_cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
+	size_t routed = 0;
+	int r;
+
+	r = load_and_compile(cfg, 0, &p, &ctx);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < p->n_rules; i++)
+		if (policy_action_routed(&p->rules[i].action))
+			routed++;
+
+	if (cfg->json) {
+		struct json_object *o = json_object_new_object(), *arches = json_object_new_array();
+
+		json_object_object_add(o, "file", json_object_new_string(cfg->file));
+		json_object_object_add(o, "ok", json_object_new_boolean(1));
+		json_object_object_add(o, "rules", json_object_new_uint64(p->n_rules));
+		for (unsigned i = 0; i < p->n_arches; i++) {
+			const char *a = arch_to_name(p->arches[i]);
+
+			json_object_array_add(arches, json_object_new_string(a ? a : "unknown"));
+		}
+		json_object_object_add(o, "arches", arches);
+		json_object_object_add(o, "routed", json_object_new_uint64(routed));
+		r = json_print(o);
+		json_object_put(o);
+		return r;
+	}
+	printf("%s: ok (%zu rules; arches", cfg->file, p->n_rules);
+	for (unsigned i = 0; i < p->n_arches; i++) {
+		const char *a = arch_to_name(p->arches[i]);
+
+		printf(" %s", a ? a : "unknown");
+	}
+	printf("; %zu routed)\n", routed);
+	return ferror(stdout) ? -EIO : 0;
+}
+
+/* sysgatectl policy show FILE */
+int ctl_policy_show(const struct ctl_config *cfg)
+{
+	_cleanup_(policy_freep) struct sg_policy *p = NULL;
+	_cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
+	int r;
+
+	r = load_and_compile(cfg, 0, &p, &ctx);
+	if (r < 0)
+		return r;
+	fflush(stdout);
+	r = policy_export_pfc(ctx, stdout);
+	if (r < 0)
+		return ctl_error(r, "%s: cannot export the filter: %s", cfg->file, strerror(-r));
+	return 0;
+}

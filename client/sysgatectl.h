@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+/* sysgatectl: the command-line client of sysgated.  One file per verb group. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include <json-c/json.h>
+
+#include "macro.h"
+#include "proto.h"
+
+#define CTL_NAME "sysgatectl"
+
+enum ctl_verb {
+	CTL_STATUS,
+	CTL_SESSIONS,
+	CTL_SESSION,
+	CTL_STATS,
+	CTL_LOG,
+	CTL_POLICY_CHECK,
+	CTL_POLICY_SHOW,
+};
+
+/* The parsed command line. */
+struct ctl_config {
+	const char *socket_path;
+	bool json;
+	enum ctl_verb verb;
+	uint64_t session_id; /* session ID, or --session (0: all) */
+	bool follow;         /* log -f */
+	const char *file;    /* policy check|show FILE */
+};
+
+/* A connection to the daemon; replies are decoded into buf and point into it. */
+struct ctl_conn {
+	int fd;
+	uint8_t *buf; /* SG_MSG_MAX bytes */
+};
+
+/* conn.c */
+
+/* Connect to cfg->socket_path and say HELLO as a client; prints why on failure. */
+int ctl_connect(const struct ctl_config *cfg, struct ctl_conn *ret);
+/* Close the connection and free its buffer; safe on a zeroed or closed conn. */
+void ctl_conn_done(struct ctl_conn *c);
+/* Send a request (len: an encoder's result) and receive its first reply; a daemon
+ * ERROR is printed (with what as context) and its negative errno returned, as is
+ * every other failure. */
+int ctl_request(struct ctl_conn *c, const void *pkt, ssize_t len, const char *what,
+		struct sg_msg *ret);
+/* Receive the next packet of a reply stream: 1 with a message, 0 on EOF (not
+ * printed), negative errno on failure (printed, an ERROR included). */
+int ctl_next(struct ctl_conn *c, const char *what, struct sg_msg *ret);
+/* Send a list request and call fn for each row of type row_type until END; fn's
+ * negative errno stops the list and is reported here. */
+int ctl_list(struct ctl_conn *c, const void *pkt, ssize_t len, const char *what,
+	     uint16_t row_type, int (*fn)(const struct sg_msg *m, void *userdata), void *userdata);
+/* Report a reply of a type the request does not allow; returns -EBADMSG. */
+int ctl_unexpected(const char *what, const struct sg_msg *m);
+
+/* status.c */
+
+/* sysgatectl status */
+int ctl_status(const struct ctl_config *cfg);
+
+/* sessions.c */
+
+/* sysgatectl sessions */
+int ctl_sessions(const struct ctl_config *cfg);
+/* sysgatectl session ID */
+int ctl_session(const struct ctl_config *cfg);
+/* The JSON object for one SESSION message (policy name in m->str). */
+struct json_object *session_to_json(const struct sg_msg *m);
+
+/* stats.c */
+
+/* sysgatectl stats [--session ID] */
+int ctl_stats(const struct ctl_config *cfg);
+/* Display names of a STAT row's arch and syscall ("x86_64", "openat"). */
+void stat_names(uint32_t arch, int32_t nr, const char **ret_arch, char *arch_buf,
+		size_t arch_size, char *name_buf, size_t name_size);
+
+/* log.c */
+
+/* sysgatectl log [-f] [--session ID] */
+int ctl_log(const struct ctl_config *cfg);
+/* One human-readable line (no newline) for an audit record's JSON text; malloc'd. */
+char *log_format_record(const char *json, size_t len);
+
+/* policy.c */
+
+/* sysgatectl policy check FILE */
+int ctl_policy_check(const struct ctl_config *cfg);
+/* sysgatectl policy show FILE */
+int ctl_policy_show(const struct ctl_config *cfg);
+
+/* output.c */
+
+struct table;
+
+/* A table with n_cols columns; align has one 'l' or 'r' per column. */
+struct table *table_new(size_t n_cols, const char *const *headers, const char *align);
+/* Free a table; accepts NULL, returns NULL. */
+struct table *table_free(struct table *t);
+/* Append the next cell, row by row; control characters are shown as '?'. */
+int table_add(struct table *t, const char *fmt, ...) _printf_(2, 3);
+/* Print the header and the rows, columns two spaces apart, no trailing blanks. */
+int table_print(const struct table *t, FILE *f);
+/* Print label/value pairs aligned on the values. */
+int kv_print(FILE *f, size_t n, const char *const *labels, const char *const *values);
+/* Print one JSON document and a newline to stdout. */
+int json_print(struct json_object *o);
+/* "2026-11-23T03:10:00.123456Z" (with_usec) or "2026-11-23T03:10:00Z" from µs since the epoch. */
+const char *format_rfc3339(uint64_t usec, bool with_usec, char *buf, size_t size);
+/* "3d 4h 5m 6s", leading zero units left out ("6s", "5m 6s"). */
+const char *format_duration(uint64_t usec, char *buf, size_t size);
+/* Copy s into a new string with control characters (C0, DEL, C1) replaced by '?'. */
+char *sanitize(const char *s);
+/* Flush f; on a write error print it and return -EIO. */
+int output_checked(FILE *f);
+/* Print "sysgatectl: " and a message to stderr; returns r. */
+int ctl_error(int r, const char *fmt, ...) _printf_(2, 3);
+/* A counter's JSON key ("allow") by enum sg_count index. */
+const char *count_name(unsigned i);
+/* {"allow":N,...} from SG_NCOUNTS counters. */
+struct json_object *counts_to_json(const uint64_t counts[SG_NCOUNTS]);
