@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sysgated internals: the daemon's whole state (struct sysgated), sessions,
+ * control connections, and the prototypes of every daemon file under its
+ * name.  One job per file: daemon.c runs the loop, control.c serves the
+ * socket, session.c registers and ends sessions, notify.c answers the
+ * kernel, audit.c writes records, stats.c counts, proc.c reads /proc.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+#include <sys/types.h>
+
+#include <event2/event.h>
+#include <json-c/json.h>
+
+#include "macro.h"
+#include "policy.h"
+#include "proto.h"
+#include "seccomp_compat.h"
+#include "sysgated.h"
+
+#define SG_CONNS_MAX 1024         /* control connections at once */
+#define SG_SESSIONS_MAX 1024      /* sessions at once */
+#define SG_CONN_QUEUE_MAX 4096    /* packets queued for a subscriber before it is dropped */
+#define SG_AUDIT_RING 1024        /* records kept in memory for SG_SUB_BACKLOG */
+#define SG_IDLE_TIMEOUT_SEC 30    /* exit_when_idle: no session registered this long */
+#define SG_NOTIFY_BATCH 16        /* notifications handled per wake-up of one session */
+#define SG_REASON_MAX 1024        /* an ERROR reply's reason */
+#define SG_NSPID_MAX 33           /* pid namespace levels: MAX_PID_NS_LEVEL + 1 */
+#define SG_COMM_MAX 64            /* TASK_COMM_LEN is 16; room for later kernels */
+
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77 /* 6.5 */
+#endif
+
+static inline void json_object_putp(json_object **o)
+{
+	if (*o)
+		json_object_put(*o);
+}
+#define _cleanup_json_ _cleanup_(json_object_putp)
+
+/* Per (arch, nr) verdict counts of one session: open addressing, linear probing. */
+struct stat_row {
+	uint32_t arch;
+	int32_t nr;
+	bool used;
+	uint64_t counts[SG_NCOUNTS];
+};
+
+struct stats_table {
+	struct stat_row *rows; /* NULL until the first count */
+	size_t cap;            /* 0 or a power of two */
+	size_t n;              /* rows used */
+};
+
+/* One supervised process tree: a listener, a policy, an owner. */
+struct session {
+	TAILQ_ENTRY(session) entry;
+	struct sysgated *d;
+	uint64_t id;
+	enum sg_mechanism mech;
+	enum sg_session_state state;
+	int fd;         /* the seccomp listener */
+	struct event *ev;
+	int pidfd;      /* the registered target */
+	pid_t target_pid; /* as the daemon sees it */
+	pid_t peer_pid;   /* the registering shim, as the daemon sees it */
+	uid_t uid;        /* owner: the shim's SO_PEERCRED */
+	gid_t gid;
+	struct sg_policy *policy;
+	uint64_t started_usec; /* CLOCK_REALTIME */
+	uint64_t notifications;
+	uint64_t counts[SG_NCOUNTS];
+	struct stats_table stats;
+	bool stats_warned;
+	/* RECV/SEND buffers sized by SECCOMP_GET_NOTIF_SIZES, allocated once. */
+	struct seccomp_notif *req;
+	struct seccomp_notif_resp *resp;
+	size_t req_size, resp_size;
+};
+
+/* A packet waiting for a peer's socket to drain. */
+struct pkt {
+	STAILQ_ENTRY(pkt) entry;
+	size_t len;
+	uint8_t data[];
+};
+
+/* One control connection (shim or client). */
+struct conn {
+	TAILQ_ENTRY(conn) entry;
+	struct sysgated *d;
+	int fd;
+	int pidfd; /* SO_PEERPIDFD, or -EBADF on older kernels */
+	pid_t pid; /* SO_PEERCRED, as the daemon sees them */
+	uid_t uid;
+	gid_t gid;
+	enum sg_role role; /* SG_ROLE_NONE until HELLO */
+	bool dead;         /* closed, waiting to be freed by the reaper */
+	bool follow;       /* streams new records */
+	bool close_when_flushed; /* an ERROR is queued: close once it is sent */
+	uint64_t sub_session; /* 0: every visible session */
+	struct event *ev_read, *ev_write;
+	STAILQ_HEAD(, pkt) queue;
+	size_t n_queued;
+};
+
+/* A record kept in memory for SG_SUB_BACKLOG. */
+struct audit_entry {
+	char *text;      /* JSON, then '\n', then NUL */
+	size_t len;      /* JSON only */
+	uint64_t session; /* 0: not a session's (refused) */
+	uid_t owner;
+};
+
+struct audit {
+	int fd;
+	bool own_fd;      /* opened from path: reopened on SIGHUP, closed at exit */
+	const char *path; /* NULL: cfg->audit_fd or standard output */
+	struct audit_entry ring[SG_AUDIT_RING];
+	size_t ring_next; /* where the next record goes */
+	size_t ring_n;
+	uint64_t records;        /* written to the log */
+	uint64_t records_failed; /* could not be written */
+};
+
+/* The daemon: all of its state. */
+struct sysgated {
+	struct event_base *base;
+	struct sg_config cfg;
+	int listen_fd;
+	struct event *ev_listen;
+	char *socket_created;  /* unlinked at exit; NULL when not ours */
+	dev_t socket_dev;      /* what socket_created was when we bound it */
+	ino_t socket_ino;
+	char *pidfile_created; /* removed at exit */
+	struct event *ev_sigterm, *ev_sigint, *ev_sighup, *ev_idle, *ev_reap;
+	TAILQ_HEAD(, conn) conns;
+	TAILQ_HEAD(, conn) dead_conns;
+	size_t n_conns;
+	TAILQ_HEAD(, session) sessions;
+	size_t n_sessions;
+	uint64_t next_session_id;
+	bool had_session;
+	struct audit audit;
+	struct seccomp_notif_sizes sizes;
+	uint8_t *buf;  /* SG_MSG_MAX bytes: the packet being received (decoded strings point here) */
+	uint8_t *obuf; /* SG_MSG_MAX bytes: the reply being encoded */
+	uint32_t native_arch; /* AUDIT_ARCH_* of the daemon's own ABI */
+	struct event *ev_accept_pause; /* re-arms accepting after EMFILE */
+	uint64_t start_mono_usec;
+	uint64_t notifications;
+};
+
+/* What /proc/PID/status says about a task. */
+struct proc_status {
+	pid_t tgid, ppid;
+	uid_t ruid;
+	gid_t rgid;
+	pid_t nspid[SG_NSPID_MAX]; /* from the procfs' namespace down to the task's own */
+	unsigned n_nspid;
+	unsigned have; /* PROC_HAVE_* */
+};
+
+enum {
+	PROC_HAVE_TGID = 1 << 0,
+	PROC_HAVE_PPID = 1 << 1,
+	PROC_HAVE_UID = 1 << 2,
+	PROC_HAVE_GID = 1 << 3,
+	PROC_HAVE_NSPID = 1 << 4,
+};
+
+/* Who made a call, for its record; fields are unknown unless have_* says so. */
+struct task_meta {
+	bool have_status, have_comm, have_exe;
+	pid_t tgid;
+	uid_t uid;
+	gid_t gid;
+	char comm[SG_COMM_MAX];
+	char exe[4096];
+};
+
+/* One decided call, as audit.c records it. */
+struct audit_call {
+	uint64_t session;
+	const char *policy_file;
+	const struct seccomp_notif *req;
+	const struct task_meta *meta;
+	enum sg_action_kind verdict; /* what the policy said (the would-be verdict when audit) */
+	int err;                     /* SG_ACT_DENY */
+	int64_t value;               /* SG_ACT_FAKE */
+	unsigned line;               /* of the rule, or of `default` */
+	bool is_default;
+	bool audit;                  /* a would-be verdict: the call was allowed */
+};
+
+/* daemon.c */
+
+/* Set up the loop, the audit log and the notify sizes; no socket yet. */
+int daemon_new(const struct sg_config *cfg, struct sysgated **ret);
+/* End every session, close every connection and file; accepts NULL, returns NULL. */
+struct sysgated *daemon_free(struct sysgated *d);
+/* The whole daemon: sysgated_run() with a readiness pipe (daemonized: a byte once it
+ * accepts, and diagnostics move to syslog). */
+int daemon_run(const struct sg_config *cfg, int ready_fd);
+/* exit_when_idle: leave the loop when the last session has gone. */
+void daemon_check_idle(struct sysgated *d);
+/* mkdir the parent directory of path (mode), and its own parents (0755), when missing. */
+int mkdir_parent(const char *path, mode_t mode);
+/* CLOCK_REALTIME / CLOCK_MONOTONIC in microseconds. */
+uint64_t now_usec(void);
+uint64_t mono_usec(void);
+
+/* control.c */
+
+/* Start accepting on d->listen_fd. */
+int control_start(struct sysgated *d);
+/* Close every connection and stop accepting. */
+void control_stop(struct sysgated *d);
+/* Send one packet, queueing it when the peer's socket is full; 0 or -errno
+ * (the connection is then closed). record: a streamed record, bounded per peer. */
+int conn_send(struct conn *c, const void *pkt, size_t len, bool record);
+/* Close a connection now; freed later by the reaper, so callers may still look at c->dead. */
+void conn_close(struct conn *c);
+/* Whether the peer may see what uid owns: root sees all, others their own. */
+bool conn_may_see(const struct conn *c, uid_t owner);
+
+/* session.c */
+
+/* REGISTER: validate everything, start the session, fill ret_id; on failure a
+ * negative errno and the reason for the ERROR reply. Takes ownership of fd. */
+int session_register(struct sysgated *d, const struct conn *c, const struct sg_msg *m, int fd,
+		     char *reason, size_t reason_size, uint64_t *ret_id);
+/* Start a session on a validated listener; takes ownership of fd, pidfd and policy. */
+int session_create(struct sysgated *d, int fd, int pidfd, struct sg_policy *policy, pid_t target,
+		   pid_t peer, uid_t uid, gid_t gid, struct session **ret);
+/* The session is over: record session-end, free it, maybe leave the loop. */
+void session_end(struct session *s, const char *why);
+/* Free without a record; accepts NULL, returns NULL. */
+struct session *session_free(struct session *s);
+/* Session by id, or NULL. */
+struct session *session_find(struct sysgated *d, uint64_t id);
+/* Count one decided call. */
+void session_count(struct session *s, uint32_t arch, int nr, enum sg_count what);
+/* Whether fd is a seccomp user-notification listener. */
+bool fd_is_seccomp_listener(int fd);
+
+/* notify.c */
+
+/* libevent callback of a session's listener. */
+void notify_cb(evutil_socket_t fd, short what, void *arg);
+/* Handle at most one pending notification: 1 one was answered (or had left),
+ * 0 none pending within timeout_ms (0: do not wait), -EPIPE when no task uses
+ * the filter any more, other -errno on a broken listener. */
+int notify_handle(struct session *s, int timeout_ms);
+
+/* audit.c */
+
+/* Open the audit destination from the config. */
+int audit_open(struct sysgated *d);
+/* SIGHUP: reopen the log file (keeps the old fd when that fails). */
+int audit_reopen(struct sysgated *d);
+/* Close the log and free the ring. */
+void audit_close(struct sysgated *d);
+/* The record of one decided call (a new json object, or NULL when out of memory). */
+json_object *audit_syscall_json(const struct audit_call *call);
+/* Timestamp, write, keep in the ring and stream one record; takes the object.
+ * session 0: root only. Returns 0 or -errno (counted in records_failed). */
+int audit_emit(struct sysgated *d, json_object *rec, uint64_t session, uid_t owner);
+/* The records of one call, a session's start and end, a refused peer. */
+int audit_syscall(struct sysgated *d, const struct audit_call *call, uid_t owner);
+int audit_session_start(struct sysgated *d, const struct session *s);
+int audit_session_end(struct sysgated *d, const struct session *s);
+int audit_refused(struct sysgated *d, const struct conn *c, const char *request,
+		  const char *reason);
+/* Send the kept records the peer may see (of one session unless 0); 0 or -errno. */
+int audit_backlog(struct sysgated *d, struct conn *c, uint64_t session);
+/* "2026-11-23T03:10:00.123456Z" */
+const char *audit_format_time(uint64_t usec, char *buf, size_t size);
+/* Copy s replacing each byte that is not valid UTF-8 with "\xNN"; malloc'd. */
+char *utf8_sanitize(const char *s, size_t len);
+
+/* stats.c */
+
+/* Count one call of (arch, nr) under verdict what; -ENOMEM when the table cannot grow. */
+int stats_add(struct stats_table *t, uint32_t arch, int nr, enum sg_count what);
+/* The row of (arch, nr), or NULL. */
+const struct stat_row *stats_get(const struct stats_table *t, uint32_t arch, int nr);
+/* Free the rows. */
+void stats_done(struct stats_table *t);
+
+/* proc.c */
+
+/* Parse the text of /proc/PID/status (whole or in complete lines) into ret. */
+void proc_status_parse(const char *text, size_t len, struct proc_status *ret);
+/* Read /proc/PID/status (any length, bounded memory). */
+int proc_status_read(pid_t pid, struct proc_status *ret);
+/* /proc/PID/comm without the newline. */
+int proc_comm(pid_t pid, char *buf, size_t size);
+/* readlink /proc/PID/exe. */
+int proc_exe(pid_t pid, char *buf, size_t size);
+/* The children of every thread of pid, up to max; the number found in *ret_n. */
+int proc_children(pid_t pid, pid_t *ret_pids, size_t max, size_t *ret_n);
+/* readlink /proc/self/fd/FD. */
+int proc_fd_link(int fd, char *buf, size_t size);
+/* Read a small /proc file into buf (NUL-terminated, truncated to size - 1); length or -errno. */
+ssize_t proc_read(const char *path, char *buf, size_t size);

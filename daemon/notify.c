@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The notify mechanism: receive one seccomp user notification, decide it with
+ * the session's policy, answer the kernel, count it and record it.  The core
+ * reads no target memory: an allow is SECCOMP_USER_NOTIF_FLAG_CONTINUE decided
+ * from registers only.  Who made the call (comm, exe, ids) is read from /proc
+ * only for recorded calls, and trusted only after SECCOMP_IOCTL_NOTIF_ID_VALID
+ * says the task is still the one that made it.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+
+/* What the daemon answers, and what it records. */
+struct answer {
+	enum sg_action_kind kind; /* carried out: ALLOW = CONTINUE */
+	int err;                  /* DENY */
+	int64_t value;            /* FAKE */
+	enum sg_count count;
+	bool record;
+	struct audit_call call; /* when record */
+};
+
+static int notif_id_valid(int fd, uint64_t id)
+{
+	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) < 0)
+		return negative_errno();
+	return 0;
+}
+
+/* Who made the call, from /proc; fields stay unknown when unreadable. */
+static void read_meta(pid_t tid, struct task_meta *m)
+{
+	struct proc_status st;
+	const unsigned need = PROC_HAVE_TGID | PROC_HAVE_UID | PROC_HAVE_GID;
+
+	m->have_status = m->have_comm = m->have_exe = false;
+	if (tid <= 0) /* outside the daemon's pid namespace */
+		return;
+	if (proc_status_read(tid, &st) == 0 && (st.have & need) == need) {
+		m->tgid = st.tgid;
+		m->uid = st.ruid;
+		m->gid = st.rgid;
+		m->have_status = true;
+	}
+	m->have_comm = proc_comm(tid, m->comm, sizeof(m->comm)) >= 0;
+	if (m->have_status)
+		m->have_exe = proc_exe(m->tgid, m->exe, sizeof(m->exe)) >= 0;
+}
+
+/* Decide the call: what to answer, how to count it, whether to record it. */
+static void decide(struct session *s, const struct seccomp_notif *req, bool starting,
+		   struct answer *ans)
+{
+	const struct sg_policy *p = s->policy;
+	const struct sg_rule *rule = NULL;
+	const struct sg_action *a;
+	uint64_t args[SG_MAX_ARGS];
+	bool audit;
+
+	memcpy(args, req->data.args, sizeof(args));
+	a = policy_decide(p, req->data.arch, req->data.nr, args, &rule);
+	audit = (a->flags & SG_FLAG_AUDIT) && a->kind != SG_ACT_ALLOW && a->kind != SG_ACT_EMULATE;
+
+	memset(ans, 0, sizeof(*ans));
+	ans->call.session = s->id;
+	ans->call.policy_file = p->file;
+	ans->call.req = req;
+	ans->call.verdict = a->kind;
+	ans->call.err = a->err;
+	ans->call.value = a->value;
+	ans->call.line = rule ? rule->line : p->def_line;
+	ans->call.is_default = rule == NULL;
+
+	/* STARTING: the shim's own exec of the command (see the brief) goes through. */
+	if (starting && req->pid == (uint32_t)s->target_pid && req->data.arch == s->d->native_arch &&
+	    (req->data.nr == __NR_execve || req->data.nr == __NR_execveat)) {
+		ans->kind = SG_ACT_ALLOW;
+		ans->count = SG_COUNT_ALLOW;
+		ans->record = a->flags & SG_FLAG_LOG;
+		ans->call.verdict = SG_ACT_ALLOW;
+		return;
+	}
+	if (audit) { /* a would-be verdict: allowed, recorded as what it would have been */
+		ans->kind = SG_ACT_ALLOW;
+		ans->count = SG_COUNT_AUDIT;
+		ans->record = true;
+		ans->call.audit = true;
+		return;
+	}
+	ans->kind = a->kind;
+	ans->err = a->err;
+	ans->value = a->value;
+	switch (a->kind) {
+	case SG_ACT_ALLOW:
+		ans->count = SG_COUNT_ALLOW;
+		ans->record = a->flags & SG_FLAG_LOG;
+		break;
+	case SG_ACT_DENY:
+	case SG_ACT_FAKE:
+	case SG_ACT_KILL:
+		ans->count = a->kind == SG_ACT_DENY ? SG_COUNT_DENY
+			     : a->kind == SG_ACT_FAKE ? SG_COUNT_FAKE : SG_COUNT_KILL;
+		ans->record = !(a->flags & SG_FLAG_QUIET) || (a->flags & SG_FLAG_LOG);
+		break;
+	default:
+		/* emulate is refused when the policy is loaded: reaching here is a bug. Fail closed. */
+		log_err(-ENOSYS, "session %" PRIu64 ": action %d reached the notify path, denying",
+			s->id, (int)a->kind);
+		ans->kind = ans->call.verdict = SG_ACT_DENY;
+		ans->err = ans->call.err = ENOSYS;
+		ans->count = SG_COUNT_DENY;
+		ans->record = true;
+		break;
+	}
+}
+
+/* SECCOMP_IOCTL_NOTIF_SEND; 0, or -ENOENT when the task left (not an error). */
+static int respond(struct session *s, const struct answer *ans)
+{
+	struct seccomp_notif_resp *resp = s->resp;
+
+	memset(resp, 0, s->resp_size);
+	resp->id = s->req->id;
+	switch (ans->kind) {
+	case SG_ACT_ALLOW:
+		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		break;
+	case SG_ACT_FAKE:
+		resp->val = ans->value;
+		break;
+	case SG_ACT_DENY:
+		resp->error = -ans->err;
+		break;
+	default: /* KILL: the task is dying, the answer only completes the protocol */
+		resp->error = -EPERM;
+		break;
+	}
+	while (ioctl(s->fd, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno == ENOENT) {
+			log_debug("session %" PRIu64 ": task %u left before the answer", s->id,
+				  s->req->pid);
+			return -ENOENT;
+		}
+		return log_warn(negative_errno(), "session %" PRIu64 ": pid %u: answer id %llu "
+				"failed, ignoring", s->id, s->req->pid,
+				(unsigned long long)s->req->id);
+	}
+	return 0;
+}
+
+/*
+ * Kill the whole calling process: its thread group through a pidfd, opened
+ * before ID_VALID confirms the tgid still belongs to the task that made the
+ * call.  1 killed, 0 the task left (drop the notification), < 0 cannot kill.
+ */
+static int kill_caller(struct session *s, const struct task_meta *m)
+{
+	_cleanup_close_ int pidfd = -EBADF;
+	int r;
+
+	if (!m->have_status)
+		return notif_id_valid(s->fd, s->req->id) == -ENOENT ? 0 : -ESRCH;
+	pidfd = (int)syscall(SYS_pidfd_open, m->tgid, 0);
+	if (pidfd < 0)
+		return notif_id_valid(s->fd, s->req->id) == -ENOENT ? 0 : negative_errno();
+	r = notif_id_valid(s->fd, s->req->id);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	if (syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0)
+		return negative_errno();
+	return 1;
+}
+
+/* Answer one received notification. */
+static void handle(struct session *s)
+{
+	const struct seccomp_notif *req = s->req;
+	bool starting = s->state == SG_SESSION_STARTING;
+	struct task_meta meta;
+	struct answer ans;
+	int r;
+
+	s->state = SG_SESSION_RUNNING;
+	decide(s, req, starting, &ans);
+
+	if (ans.record || ans.kind == SG_ACT_KILL) {
+		read_meta((pid_t)req->pid, &meta);
+		ans.call.meta = &meta;
+	}
+	if (ans.kind == SG_ACT_KILL) {
+		r = kill_caller(s, &meta);
+		if (r == 0) {
+			log_debug("session %" PRIu64 ": task %u left before it could be killed",
+				  s->id, req->pid);
+			return;
+		}
+		if (r < 0) { /* fail closed: the call is denied */
+			log_err(r, "session %" PRIu64 ": cannot kill pid %u, denying its call",
+				s->id, req->pid);
+			ans.kind = ans.call.verdict = SG_ACT_DENY;
+			ans.err = ans.call.err = EPERM;
+			ans.count = SG_COUNT_DENY;
+		}
+	} else if (ans.record && notif_id_valid(s->fd, req->id) == -ENOENT) {
+		/* The task left or was interrupted: the call did not happen, and what we
+		 * read may belong to another process that reused the pid. */
+		log_debug("session %" PRIu64 ": task %u left before the answer", s->id, req->pid);
+		return;
+	}
+
+	(void)respond(s, &ans);
+	s->d->notifications++;
+	s->notifications++;
+	session_count(s, req->data.arch, req->data.nr, ans.count);
+	if (ans.record)
+		(void)audit_syscall(s->d, &ans.call, s->uid);
+}
+
+/* Handle at most one pending notification; see daemon.h. */
+int notify_handle(struct session *s, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
+	int r;
+
+	/* RECV on a listener no task uses any more would block forever: poll first. */
+	do
+		r = poll(&pfd, 1, timeout_ms);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return negative_errno();
+	if (r == 0)
+		return 0;
+	if (!(pfd.revents & POLLIN))
+		return pfd.revents & (POLLHUP | POLLERR | POLLNVAL) ? -EPIPE : 0;
+
+	memset(s->req, 0, s->req_size); /* the kernel wants it zeroed (EINVAL otherwise) */
+	while (ioctl(s->fd, SECCOMP_IOCTL_NOTIF_RECV, s->req) < 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno == ENOENT) /* the task left between poll and RECV */
+			return 1;
+		return negative_errno();
+	}
+	handle(s);
+	return 1;
+}
+
+/* libevent callback of a session's listener. */
+void notify_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct session *s = arg;
+	int r = 0;
+
+	(void)fd;
+	(void)what;
+	for (unsigned i = 0; i < SG_NOTIFY_BATCH; i++) {
+		r = notify_handle(s, 0);
+		if (r <= 0)
+			break;
+	}
+	if (r == -EPIPE)
+		session_end(s, "no task uses the filter any more");
+	else if (r < 0) {
+		log_warn(r, "session %" PRIu64 ": listener failed, ending the session", s->id);
+		session_end(s, "listener failed");
+	}
+}

@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Sessions: REGISTER validated end to end (listener fd, mechanism, policy,
+ * target process, owner), the listener added to the loop, and the end of a
+ * session with its record.  Identity comes from SO_PEERCRED and /proc, read
+ * through pidfds so a reused pid is never taken for the process it replaced.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+
+#define SG_CHILDREN_MAX 4096 /* children of the registering process we look at */
+
+static void policy_freep(struct sg_policy **p)
+{
+	*p = policy_free(*p);
+}
+
+static int pidfd_open_pid(pid_t pid)
+{
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	return fd < 0 ? negative_errno() : fd;
+}
+
+/* 0 while the process behind pidfd is alive (not reaped), -ESRCH after. */
+static int pidfd_alive(int pidfd)
+{
+	if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0)
+		return negative_errno();
+	return 0;
+}
+
+/* Whether fd is a seccomp user-notification listener. */
+bool fd_is_seccomp_listener(int fd)
+{
+	char link[64];
+
+	return proc_fd_link(fd, link, sizeof(link)) > 0 &&
+	       strcmp(link, "anon_inode:seccomp notify") == 0;
+}
+
+/*
+ * pid as the daemon sees it is `target` (as the peer sees it) and is the peer
+ * or its child: open a pidfd, then confirm from /proc and that the pidfd is
+ * still alive, so the pid was not reused in between.  1 with *ret_st filled
+ * and the pidfd returned in *ret_pidfd, 0 when it is not the one.
+ */
+static int check_candidate(pid_t pid, const struct conn *c, unsigned depth, uint32_t target,
+			   int *ret_pidfd, struct proc_status *ret_st)
+{
+	_cleanup_close_ int pidfd = -EBADF;
+	struct proc_status st;
+	int r;
+
+	pidfd = pidfd_open_pid(pid);
+	if (pidfd == -ESRCH)
+		return 0;
+	if (pidfd < 0)
+		return pidfd;
+	r = proc_status_read(pid, &st);
+	if (r == -ESRCH)
+		return 0;
+	if (r < 0)
+		return r;
+	if (!(st.have & PROC_HAVE_UID))
+		return -EIO;
+	if (st.have & PROC_HAVE_NSPID) {
+		if (st.n_nspid <= depth || (uint32_t)st.nspid[depth] != target)
+			return 0;
+	} else if ((uint32_t)pid != target) { /* before 4.1: one pid namespace assumed */
+		return 0;
+	}
+	if (pid != c->pid && (!(st.have & PROC_HAVE_PPID) || st.ppid != c->pid))
+		return 0;
+	r = pidfd_alive(pidfd);
+	if (r == -ESRCH)
+		return 0;
+	if (r < 0)
+		return r;
+	*ret_st = st;
+	*ret_pidfd = TAKE_FD(pidfd);
+	return 1;
+}
+
+/*
+ * The registered target must be the peer itself or a child of the peer.  The
+ * peer names it in its own pid namespace: compare each child's NSpid entry at
+ * the peer's depth, so a shim in a container works too.
+ */
+static int find_target(const struct conn *c, uint32_t target, pid_t *ret_pid, int *ret_pidfd,
+		       char *reason, size_t size)
+{
+	_cleanup_free_ pid_t *kids = NULL;
+	struct proc_status peer, st;
+	unsigned depth = 0;
+	size_t n = 0;
+	pid_t found = 0;
+	int pidfd = -EBADF, r;
+
+	if (c->pid <= 0) {
+		snprintf(reason, size, "the registering process is not visible to the daemon");
+		return -ESRCH;
+	}
+	r = proc_status_read(c->pid, &peer);
+	if (r < 0) {
+		snprintf(reason, size, "cannot read the registering process: %s", strerror(-r));
+		return r;
+	}
+	if (peer.have & PROC_HAVE_NSPID)
+		depth = peer.n_nspid - 1;
+
+	r = check_candidate(c->pid, c, depth, target, &pidfd, &st);
+	if (r == 0) {
+		kids = calloc(SG_CHILDREN_MAX, sizeof(*kids));
+		if (!kids)
+			return -ENOMEM;
+		r = proc_children(c->pid, kids, SG_CHILDREN_MAX, &n);
+		if (r == -E2BIG) /* look at the first SG_CHILDREN_MAX anyway */
+			r = 0;
+		for (size_t i = 0; r == 0 && i < n; i++) {
+			r = check_candidate(kids[i], c, depth, target, &pidfd, &st);
+			if (r > 0)
+				found = kids[i];
+		}
+	} else if (r > 0)
+		found = c->pid;
+	if (r < 0) {
+		snprintf(reason, size, "cannot verify pid %" PRIu32 ": %s", target, strerror(-r));
+		return r;
+	}
+	if (!found) {
+		snprintf(reason, size, "pid %" PRIu32 " is neither the registering process nor one "
+			 "of its children", target);
+		return -ESRCH;
+	}
+	/* A registering process alive now still is the one SO_PEERCRED named. */
+	if (c->pidfd >= 0 && pidfd_alive(c->pidfd) < 0) {
+		safe_close(pidfd);
+		snprintf(reason, size, "the registering process has exited");
+		return -ESRCH;
+	}
+	if (c->uid != 0 && st.ruid != c->uid) {
+		safe_close(pidfd);
+		snprintf(reason, size, "pid %" PRIu32 " belongs to another user", target);
+		return -EPERM;
+	}
+	*ret_pid = found;
+	*ret_pidfd = pidfd;
+	return 0;
+}
+
+/* REGISTER: validate everything and start the session; takes ownership of fd. */
+int session_register(struct sysgated *d, const struct conn *c, const struct sg_msg *m, int fd,
+		     char *reason, size_t reason_size, uint64_t *ret_id)
+{
+	_cleanup_close_ int lfd = fd, pidfd = -EBADF;
+	_cleanup_(policy_freep) struct sg_policy *p = NULL;
+	const struct sg_msg_register *reg = &m->u.reg;
+	struct sg_policy_error perr;
+	struct session *s;
+	pid_t target = 0;
+	int r;
+
+	reason[0] = '\0';
+	if (reg->mechanism != SG_MECH_NOTIFY) {
+		const char *name = proto_mechanism_name(reg->mechanism);
+
+		snprintf(reason, reason_size, "mechanism '%s' is not available yet",
+			 name ? name : "?");
+		return -EOPNOTSUPP;
+	}
+	if (d->n_sessions >= SG_SESSIONS_MAX) {
+		snprintf(reason, reason_size, "too many sessions (%d)", SG_SESSIONS_MAX);
+		return -EAGAIN;
+	}
+	if (!fd_is_seccomp_listener(lfd)) {
+		snprintf(reason, reason_size, "the file descriptor is not a seccomp listener");
+		return -EBADF;
+	}
+	r = policy_parse(m->str2, m->str2_len, m->str_len ? m->str : NULL, &p, &perr);
+	if (r >= 0)
+		r = policy_check_loadable(p, &perr);
+	if (r < 0) {
+		if (perr.msg[0])
+			policy_error_format(&perr, reason, reason_size);
+		else
+			snprintf(reason, reason_size, "policy: %s", strerror(-r));
+		return r;
+	}
+	r = find_target(c, reg->target_pid, &target, &pidfd, reason, reason_size);
+	if (r < 0)
+		return r;
+	r = session_create(d, TAKE_FD(lfd), TAKE_FD(pidfd), TAKE_PTR(p), target, c->pid, c->uid,
+			   c->gid, &s);
+	if (r < 0) {
+		snprintf(reason, reason_size, "cannot start the session: %s", strerror(-r));
+		return r;
+	}
+	*ret_id = s->id;
+	return 0;
+}
+
+/* Set SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (6.6): the target wakes on our CPU. */
+static void set_sync_wakeup(int fd, uint64_t id)
+{
+	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) == 0)
+		return;
+	if (errno == EINVAL || errno == ENOTTY)
+		log_debug("session %" PRIu64 ": no synchronous wake-up on this kernel", id);
+	else
+		log_warn(negative_errno(), "session %" PRIu64 ": cannot set synchronous wake-up, "
+			 "ignoring", id);
+}
+
+/* Start a session on a validated listener; takes ownership of fd, pidfd and policy. */
+int session_create(struct sysgated *d, int fd, int pidfd, struct sg_policy *policy, pid_t target,
+		   pid_t peer, uid_t uid, gid_t gid, struct session **ret)
+{
+	struct session *s = calloc(1, sizeof(*s));
+
+	if (!s) {
+		safe_close(fd);
+		safe_close(pidfd);
+		policy_free(policy);
+		return -ENOMEM;
+	}
+	s->d = d;
+	s->fd = fd;
+	s->pidfd = pidfd;
+	s->policy = policy;
+	s->mech = SG_MECH_NOTIFY;
+	s->state = SG_SESSION_STARTING;
+	s->target_pid = target;
+	s->peer_pid = peer;
+	s->uid = uid;
+	s->gid = gid;
+	s->started_usec = now_usec();
+	/* The kernel may know a larger struct than our headers: size by what it says. */
+	s->req_size = d->sizes.seccomp_notif > sizeof(*s->req) ? d->sizes.seccomp_notif
+							       : sizeof(*s->req);
+	s->resp_size = d->sizes.seccomp_notif_resp > sizeof(*s->resp) ? d->sizes.seccomp_notif_resp
+								     : sizeof(*s->resp);
+	s->req = calloc(1, s->req_size);
+	s->resp = calloc(1, s->resp_size);
+	s->ev = event_new(d->base, fd, EV_READ | EV_PERSIST, notify_cb, s);
+	if (!s->req || !s->resp || !s->ev || event_add(s->ev, NULL) < 0) {
+		session_free(s);
+		return -ENOMEM;
+	}
+	s->id = ++d->next_session_id;
+	set_sync_wakeup(fd, s->id);
+	TAILQ_INSERT_TAIL(&d->sessions, s, entry);
+	d->n_sessions++;
+	d->had_session = true;
+	log_info("session %" PRIu64 ": pid %d uid %u policy '%s'", s->id, (int)target,
+		 (unsigned)uid, policy->file);
+	(void)audit_session_start(d, s);
+	*ret = s;
+	return 0;
+}
+
+/* Free without a record; accepts NULL, returns NULL. */
+struct session *session_free(struct session *s)
+{
+	if (!s)
+		return NULL;
+	if (s->id) {
+		TAILQ_REMOVE(&s->d->sessions, s, entry);
+		s->d->n_sessions--;
+	}
+	if (s->ev)
+		event_free(s->ev);
+	/* Closing the listener fails pending and later notified calls with ENOSYS. */
+	safe_close(s->fd);
+	safe_close(s->pidfd);
+	policy_free(s->policy);
+	stats_done(&s->stats);
+	free(s->req);
+	free(s->resp);
+	free(s);
+	return NULL;
+}
+
+/* The session is over: record session-end, free it, maybe leave the loop. */
+void session_end(struct session *s, const char *why)
+{
+	struct sysgated *d = s->d;
+
+	log_info("session %" PRIu64 ": ended (%s), %" PRIu64 " notifications", s->id, why,
+		 s->notifications);
+	(void)audit_session_end(d, s);
+	session_free(s);
+	daemon_check_idle(d);
+}
+
+/* Session by id, or NULL. */
+struct session *session_find(struct sysgated *d, uint64_t id)
+{
+	struct session *s;
+
+	TAILQ_FOREACH(s, &d->sessions, entry)
+		if (s->id == id)
+			return s;
+	return NULL;
+}
+
+/* Count one decided call. */
+void session_count(struct session *s, uint32_t arch, int nr, enum sg_count what)
+{
+	int r;
+
+	s->counts[what]++;
+	r = stats_add(&s->stats, arch, nr, what);
+	if (r < 0 && !s->stats_warned) {
+		s->stats_warned = true;
+		log_warn(r, "session %" PRIu64 ": per-syscall counts incomplete", s->id);
+	}
+}

@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: MIT */
+/* Helpers for the daemon's unit tests; see helpers.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+#define TH_CHILDREN_MAX 64
+
+static struct {
+	pid_t children[TH_CHILDREN_MAX];
+	size_t n_children;
+	struct sysgated *d;
+	char *audit_text;
+} th;
+
+void th_track_child(pid_t pid)
+{
+	cr_assert_lt(th.n_children, TH_CHILDREN_MAX);
+	th.children[th.n_children++] = pid;
+}
+
+void th_cleanup(void)
+{
+	for (size_t i = 0; i < th.n_children; i++) {
+		if (th.children[i] <= 0)
+			continue;
+		kill(th.children[i], SIGKILL);
+		waitpid(th.children[i], NULL, 0);
+	}
+	th.n_children = 0;
+	th.d = daemon_free(th.d);
+	free(th.audit_text);
+	th.audit_text = NULL;
+}
+
+struct sysgated *th_daemon(void)
+{
+	struct sg_config cfg;
+	int r;
+
+	sysgated_config_init(&cfg);
+	cfg.audit_path = NULL;
+	cfg.audit_fd = memfd_create("audit", MFD_CLOEXEC);
+	cfg.log_level = LOG_WARNING;
+	cr_assert_geq(cfg.audit_fd, 0, "memfd_create: %s", strerror(errno));
+	signal(SIGPIPE, SIG_IGN);
+	r = daemon_new(&cfg, &th.d);
+	cr_assert_eq(r, 0, "daemon_new: %s", strerror(-r));
+	return th.d;
+}
+
+struct sg_policy *th_policy(const char *text)
+{
+	struct sg_policy_error e;
+	struct sg_policy *p = NULL;
+	char buf[1024];
+	int r = policy_parse(text, strlen(text), "test.policy", &p, &e);
+
+	policy_error_format(&e, buf, sizeof(buf));
+	cr_assert_eq(r, 0, "policy: %s", buf);
+	return p;
+}
+
+const char *th_audit_text(struct sysgated *d)
+{
+	off_t size = lseek(d->audit.fd, 0, SEEK_END);
+
+	cr_assert_geq(size, 0);
+	free(th.audit_text);
+	th.audit_text = calloc(1, (size_t)size + 1);
+	cr_assert_not_null(th.audit_text);
+	cr_assert_eq(pread(d->audit.fd, th.audit_text, (size_t)size, 0), size);
+	return th.audit_text;
+}
+
+json_object *th_audit_records(struct sysgated *d)
+{
+	const char *text = th_audit_text(d);
+	json_object *arr = json_object_new_array();
+
+	while (*text) {
+		const char *nl = strchr(text, '\n');
+		json_tokener *tok = json_tokener_new();
+		json_object *o;
+
+		cr_assert_not_null(nl, "unterminated audit line: %s", text);
+		o = json_tokener_parse_ex(tok, text, (int)(nl - text));
+		cr_assert(o && json_object_is_type(o, json_type_object) &&
+				  json_tokener_get_parse_end(tok) == (size_t)(nl - text),
+			  "not one JSON object: %.*s", (int)(nl - text), text);
+		json_tokener_free(tok);
+		json_object_array_add(arr, o);
+		text = nl + 1;
+	}
+	return arr;
+}
+
+size_t th_count(json_object *recs, const char *key, const char *value)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < json_object_array_length(recs); i++) {
+		json_object *v;
+
+		if (!json_object_object_get_ex(json_object_array_get_idx(recs, i), key, &v))
+			continue;
+		if (!value || (json_object_is_type(v, json_type_string) &&
+			       strcmp(json_object_get_string(v), value) == 0))
+			n++;
+	}
+	return n;
+}
+
+json_object *th_find(json_object *recs, const char *key, const char *value)
+{
+	for (size_t i = 0; i < json_object_array_length(recs); i++) {
+		json_object *o = json_object_array_get_idx(recs, i), *v;
+
+		if (json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string) &&
+		    strcmp(json_object_get_string(v), value) == 0)
+			return o;
+	}
+	return NULL;
+}
+
+/* In the child: route nrs[] on the native arch to a new listener, allow the rest. */
+static int install_filter(const int *nrs, size_t n)
+{
+	struct sock_filter f[4 + 2 * 16 + 1];
+	struct sock_fprog prog;
+	size_t k = 0;
+
+	if (n > 16)
+		return -1;
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, arch));
+	f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, seccomp_arch_native(), 1, 0);
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, nr));
+	for (size_t i = 0; i < n; i++) {
+		f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nrs[i], 0, 1);
+		f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF);
+	}
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	prog.len = (unsigned short)k;
+	prog.filter = f;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
+	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+			    &prog);
+}
+
+static int send_fd(int sock, int fd)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} control;
+	char byte = 'L';
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+			     .msg_controllen = sizeof(control.buf) };
+	struct cmsghdr *c;
+
+	memset(&control, 0, sizeof(control));
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	return sendmsg(sock, &mh, MSG_NOSIGNAL) == 1 ? 0 : -1;
+}
+
+static int recv_fd(int sock)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} control;
+	char byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+			     .msg_controllen = sizeof(control.buf) };
+	struct pollfd p = { .fd = sock, .events = POLLIN };
+	struct cmsghdr *c;
+	int fd;
+
+	if (poll(&p, 1, TH_TIMEOUT_MS) != 1 || recvmsg(sock, &mh, MSG_CMSG_CLOEXEC) != 1)
+		return -1;
+	c = CMSG_FIRSTHDR(&mh);
+	if (!c || c->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
+}
+
+void th_target_start(struct th_target *t, const int *nrs, size_t n, th_body body)
+{
+	int sv[2];
+	pid_t pid;
+
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		int fd;
+
+		close(sv[0]);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		fd = install_filter(nrs, n);
+		/* The listener goes out before any routed call: sendmsg is not routed. */
+		if (fd < 0 || send_fd(sv[1], fd) < 0)
+			_exit(99);
+		close(fd);
+		body(sv[1]);
+		_exit(0);
+	}
+	th_track_child(pid);
+	close(sv[1]);
+	t->pid = pid;
+	t->sock = sv[0];
+	t->listener = recv_fd(sv[0]);
+	cr_assert_geq(t->listener, 0, "no listener from the target");
+}
+
+void th_target_read(struct th_target *t, void *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		struct pollfd p = { .fd = t->sock, .events = POLLIN };
+		ssize_t k;
+
+		cr_assert_eq(poll(&p, 1, TH_TIMEOUT_MS), 1, "target %d sent nothing", (int)t->pid);
+		k = read(t->sock, (char *)buf + got, len - got);
+		cr_assert_gt(k, 0, "target %d closed its socket", (int)t->pid);
+		got += (size_t)k;
+	}
+}
+
+int th_target_wait(struct th_target *t)
+{
+	struct timespec ts = { 0, 5 * 1000 * 1000 };
+	int status = 0;
+
+	for (int i = 0; i < TH_TIMEOUT_MS / 5; i++) {
+		pid_t r = waitpid(t->pid, &status, WNOHANG);
+
+		if (r == t->pid) {
+			for (size_t k = 0; k < th.n_children; k++)
+				if (th.children[k] == t->pid)
+					th.children[k] = 0;
+			return status;
+		}
+		nanosleep(&ts, NULL);
+	}
+	cr_assert_fail("target %d did not exit", (int)t->pid);
+	return -1;
+}
+
+struct session *th_session(struct sysgated *d, struct th_target *t, const char *policy)
+{
+	struct session *s = NULL;
+	int r = session_create(d, t->listener, -EBADF, th_policy(policy), t->pid, getpid(),
+			       getuid(), getgid(), &s);
+
+	t->listener = -EBADF; /* the session owns it */
+	cr_assert_eq(r, 0, "session_create: %s", strerror(-r));
+	return s;
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Helpers for the daemon's unit tests: an in-process daemon whose audit log is
+ * a memfd, policies from text, and targets: forked children under a seccomp
+ * filter that routes chosen syscalls to a listener handed to the test over a
+ * socketpair.  Every child started is killed and reaped by th_cleanup().
+ */
+#pragma once
+
+#include <criterion/criterion.h>
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <sys/types.h>
+#include <syslog.h>
+
+#include "daemon.h"
+
+#define TH_TIMEOUT_MS 5000
+
+/* A target: pid, the test's end of its socketpair, and its listener (owned by the test). */
+struct th_target {
+	pid_t pid;
+	int sock;
+	int listener;
+};
+
+/* Body of a target, run under the filter; its results go to sock (write is never routed). */
+typedef void (*th_body)(int sock);
+
+/* A daemon with the audit log in a memfd and no socket; freed by th_cleanup(). */
+struct sysgated *th_daemon(void);
+/* A parsed policy (file name "test.policy"); fails the test on a parse error. */
+struct sg_policy *th_policy(const char *text);
+/* The audit log so far as text (harness-owned until the next call). */
+const char *th_audit_text(struct sysgated *d);
+/* The audit log as an array of objects; fails on a line that is not a JSON object. */
+json_object *th_audit_records(struct sysgated *d);
+/* Number of records whose key has the string value (NULL value: key present). */
+size_t th_count(json_object *recs, const char *key, const char *value);
+/* First record with key == value (string compare), or NULL. */
+json_object *th_find(json_object *recs, const char *key, const char *value);
+
+/* Fork a target routing the syscalls nrs[] (native arch) to a listener, running body. */
+void th_target_start(struct th_target *t, const int *nrs, size_t n, th_body body);
+/* Read exactly len bytes of the target's results (bounded by TH_TIMEOUT_MS). */
+void th_target_read(struct th_target *t, void *buf, size_t len);
+/* Wait for the target (bounded); returns its wait status. */
+int th_target_wait(struct th_target *t);
+/* A session around the target's listener (the test process is the peer). */
+struct session *th_session(struct sysgated *d, struct th_target *t, const char *policy);
+
+/* Kill and reap every child, free the daemon. Use as .fini. */
+void th_cleanup(void);
+/* Remember a child to kill and reap at cleanup. */
+void th_track_child(pid_t pid);
+
+/* A send/receive result over a target's socket: what a syscall returned. */
+struct th_call {
+	long ret;
+	int err;
+};

@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * audit.c: the records' exact keys and their order, the time format, argument
+ * strings, escaping of odd strings through json-c, the in-memory ring, write
+ * failures, and the log file (modes, reopen on SIGHUP).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+TestSuite(audit, .fini = th_cleanup, .timeout = 30);
+
+static struct seccomp_notif req_for(int nr, uint32_t arch)
+{
+	struct seccomp_notif req;
+
+	memset(&req, 0, sizeof(req));
+	req.id = 77;
+	req.pid = 1234;
+	req.data.nr = nr;
+	req.data.arch = arch;
+	req.data.args[0] = 0;
+	req.data.args[1] = 0x7ffd1234;
+	req.data.args[5] = UINT64_MAX;
+	return req;
+}
+
+static struct task_meta meta_for(const char *comm)
+{
+	struct task_meta m;
+
+	memset(&m, 0, sizeof(m));
+	m.have_status = m.have_comm = m.have_exe = true;
+	m.tgid = 1200;
+	m.uid = 1000;
+	m.gid = 100;
+	snprintf(m.comm, sizeof(m.comm), "%s", comm);
+	snprintf(m.exe, sizeof(m.exe), "/usr/bin/thing");
+	return m;
+}
+
+/* The keys of o in order, joined with ','. */
+static const char *keys_of(json_object *o)
+{
+	static char buf[1024];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	json_object_object_foreach(o, key, val) {
+		(void)val;
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", n ? "," : "", key);
+	}
+	return buf;
+}
+
+static json_object *record(const struct audit_call *call)
+{
+	json_object *o = audit_syscall_json(call);
+
+	cr_assert_not_null(o);
+	return o;
+}
+
+Test(audit, syscall_record_keys_are_exact_and_ordered)
+{
+	struct seccomp_notif req = req_for(__NR_openat, AUDIT_ARCH_X86_64);
+	struct task_meta m = meta_for("cat");
+	struct audit_call call = {
+		.session = 3, .policy_file = "/etc/p.policy", .req = &req, .meta = &m,
+		.verdict = SG_ACT_DENY, .err = EACCES, .line = 5,
+	};
+	json_object *o = record(&call);
+
+	cr_expect_str_eq(keys_of(o), "time,event,session,mechanism,pid,tid,comm,exe,uid,gid,arch,"
+				     "syscall,nr,args,verdict,errno,errno_name,rule");
+	cr_expect_str_eq(json_object_get_string(json_object_object_get(o, "errno_name")), "EACCES");
+	cr_expect_str_eq(json_object_get_string(json_object_object_get(o, "rule")),
+			 "/etc/p.policy:5");
+	cr_expect_str_eq(json_object_get_string(json_object_object_get(o, "syscall")), "openat");
+	cr_expect_str_eq(json_object_get_string(json_object_object_get(o, "arch")), "x86_64");
+	cr_expect_eq(json_object_get_int64(json_object_object_get(o, "pid")), 1200);
+	cr_expect_eq(json_object_get_int64(json_object_object_get(o, "tid")), 1234);
+	json_object_put(o);
+
+	call.verdict = SG_ACT_FAKE;
+	call.value = 9;
+	call.is_default = true;
+	o = record(&call);
+	cr_expect_str_eq(keys_of(o), "time,event,session,mechanism,pid,tid,comm,exe,uid,gid,arch,"
+				     "syscall,nr,args,verdict,value,rule,default");
+	json_object_put(o);
+
+	call.verdict = SG_ACT_KILL;
+	call.is_default = false;
+	call.audit = true;
+	o = record(&call);
+	cr_expect_str_eq(keys_of(o), "time,event,session,mechanism,pid,tid,comm,exe,uid,gid,arch,"
+				     "syscall,nr,args,verdict,rule,audit");
+	json_object_put(o);
+}
+
+Test(audit, args_are_six_hex_strings)
+{
+	struct seccomp_notif req = req_for(__NR_getppid, AUDIT_ARCH_X86_64);
+	struct task_meta m = meta_for("x");
+	struct audit_call call = { .session = 1, .policy_file = "p", .req = &req, .meta = &m,
+				   .verdict = SG_ACT_ALLOW, .line = 2 };
+	json_object *o = record(&call), *args = json_object_object_get(o, "args");
+
+	cr_assert_eq(json_object_array_length(args), 6);
+	cr_expect_str_eq(json_object_get_string(json_object_array_get_idx(args, 0)), "0x0");
+	cr_expect_str_eq(json_object_get_string(json_object_array_get_idx(args, 1)), "0x7ffd1234");
+	cr_expect_str_eq(json_object_get_string(json_object_array_get_idx(args, 5)),
+			 "0xffffffffffffffff");
+	json_object_put(o);
+}
+
+Test(audit, x32_and_i386_calls_name_their_abi)
+{
+	struct seccomp_notif req = req_for(0x40000000 | 39, AUDIT_ARCH_X86_64);
+	struct task_meta m = meta_for("x");
+	struct audit_call call = { .session = 1, .policy_file = "p", .req = &req, .meta = &m,
+				   .verdict = SG_ACT_DENY, .err = 1, .line = 2 };
+	json_object *o = record(&call);
+
+	cr_expect_str_eq(json_object_get_string(json_object_object_get(o, "arch")), "x32");
+	cr_expect_str_eq(json_object_get_string(json_object_object_get(o, "syscall")), "getpid");
+	json_object_put(o);
+
+	req = req_for(20, AUDIT_ARCH_I386);
+	o = record(&call);
+	cr_expect_str_eq(json_object_get_string(json_object_object_get(o, "arch")), "x86");
+	cr_expect_str_eq(json_object_get_string(json_object_object_get(o, "syscall")), "getpid");
+	json_object_put(o);
+}
+
+Test(audit, unknown_task_fields_are_null)
+{
+	struct seccomp_notif req = req_for(__NR_getppid, AUDIT_ARCH_X86_64);
+	struct task_meta m;
+	struct audit_call call = { .session = 1, .policy_file = "p", .req = &req, .meta = &m,
+				   .verdict = SG_ACT_ALLOW, .line = 2 };
+	json_object *o, *v = NULL;
+
+	memset(&m, 0, sizeof(m));
+	o = record(&call);
+	for (const char *const *k = (const char *const[]){ "pid", "comm", "exe", "uid", "gid", NULL };
+	     *k; k++) {
+		cr_expect(json_object_object_get_ex(o, *k, &v) && v == NULL, "%s should be null: %s",
+			  *k, json_object_to_json_string(o));
+	}
+	json_object_put(o);
+}
+
+Test(audit, time_is_rfc3339_utc_with_microseconds)
+{
+	struct tm tm = { .tm_year = 2026 - 1900, .tm_mon = 10, .tm_mday = 23, .tm_hour = 3,
+			 .tm_min = 10 };
+	uint64_t usec = (uint64_t)timegm(&tm) * 1000000 + 123456;
+	char buf[64];
+	int y, mo, da, h, mi, s, us;
+	char z;
+
+	cr_expect_str_eq(audit_format_time(usec, buf, sizeof(buf)), "2026-11-23T03:10:00.123456Z");
+	cr_expect_str_eq(audit_format_time(usec - 123456 + 7, buf, sizeof(buf)),
+			 "2026-11-23T03:10:00.000007Z");
+	/* and a live record's time has the same shape */
+	audit_format_time(now_usec(), buf, sizeof(buf));
+	cr_expect_eq(strlen(buf), 27, "%s", buf);
+	cr_expect_eq(sscanf(buf, "%4d-%2d-%2dT%2d:%2d:%2d.%6d%c", &y, &mo, &da, &h, &mi, &s, &us, &z),
+		     8, "%s", buf);
+	cr_expect_eq(z, 'Z');
+}
+
+Test(audit, odd_comm_is_escaped_and_round_trips)
+{
+	struct seccomp_notif req = req_for(__NR_getppid, AUDIT_ARCH_X86_64);
+	struct task_meta m = meta_for("a\"b\\c\n\t\x01\xff\xc3\xa9/");
+	struct audit_call call = { .session = 1, .policy_file = "p", .req = &req, .meta = &m,
+				   .verdict = SG_ACT_DENY, .err = 1, .line = 2 };
+	struct sysgated *d = th_daemon();
+	json_object *recs, *rec;
+	const char *text;
+
+	cr_assert_eq(audit_syscall(d, &call, 0), 0);
+	text = th_audit_text(d);
+	cr_expect_eq(strchr(text, '\n'), text + strlen(text) - 1, "one line: %s", text);
+	cr_expect(strstr(text, "\"comm\":\"a\\\"b\\\\c\\n\\t\\u0001\\\\xff\xc3\xa9/\""),
+		  "escaping: %s", text);
+	recs = th_audit_records(d);
+	rec = json_object_array_get_idx(recs, 0);
+	cr_expect_str_eq(json_object_get_string(json_object_object_get(rec, "comm")),
+			 "a\"b\\c\n\t\x01\\xff\xc3\xa9/");
+	json_object_put(recs);
+}
+
+Test(audit, utf8_sanitize_escapes_only_invalid_bytes)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "plain", "plain" },
+		{ "\xc3\xa9t\xc3\xa9", "\xc3\xa9t\xc3\xa9" },
+		{ "\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80" },
+		{ "\xc0\xaf", "\\xc0\\xaf" },             /* overlong '/' */
+		{ "\xed\xa0\x80", "\\xed\\xa0\\x80" },    /* UTF-16 surrogate */
+		{ "ab\xe2\x82", "ab\\xe2\\x82" },         /* truncated at the end */
+		{ "\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80" }, /* beyond U+10FFFF */
+		{ "\x80x", "\\x80x" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *s = utf8_sanitize(cases[i].in, strlen(cases[i].in));
+
+		cr_assert_not_null(s);
+		cr_expect_str_eq(s, cases[i].out, "case %zu", i);
+		free(s);
+	}
+}
+
+Test(audit, session_and_refused_records_have_their_keys)
+{
+	struct sysgated *d = th_daemon();
+	struct session s;
+	struct conn c;
+	json_object *recs;
+
+	memset(&s, 0, sizeof(s));
+	s.id = 4;
+	s.target_pid = 321;
+	s.uid = 1000;
+	s.gid = 100;
+	s.mech = SG_MECH_NOTIFY;
+	s.policy = th_policy("version 1\ndefault allow\n");
+	s.notifications = 5;
+	s.counts[SG_COUNT_DENY] = 2;
+	s.counts[SG_COUNT_ALLOW] = 3;
+	memset(&c, 0, sizeof(c));
+	c.pid = 99;
+	c.uid = 1001;
+	cr_assert_eq(audit_session_start(d, &s), 0);
+	cr_assert_eq(audit_session_end(d, &s), 0);
+	cr_assert_eq(audit_refused(d, &c, "hello", "bad magic"), 0);
+	policy_free(s.policy);
+
+	recs = th_audit_records(d);
+	cr_assert_eq(json_object_array_length(recs), 3);
+	cr_expect_str_eq(keys_of(json_object_array_get_idx(recs, 0)),
+			 "time,event,session,pid,uid,gid,policy,mechanism");
+	cr_expect_str_eq(keys_of(json_object_array_get_idx(recs, 1)),
+			 "time,event,session,pid,uid,gid,policy,mechanism,notifications,counts");
+	cr_expect_str_eq(keys_of(json_object_object_get(json_object_array_get_idx(recs, 1),
+							"counts")),
+			 "allow,deny,fake,kill,emulate,audit");
+	cr_expect_str_eq(keys_of(json_object_array_get_idx(recs, 2)),
+			 "time,event,peer_pid,peer_uid,request,reason");
+	cr_expect_str_eq(json_object_get_string(json_object_object_get(
+				 json_object_array_get_idx(recs, 1), "event")), "session-end");
+	cr_expect_eq(d->audit.records, 3);
+	json_object_put(recs);
+}
+
+Test(audit, ring_keeps_the_last_records)
+{
+	struct sysgated *d = th_daemon();
+	const struct audit_entry *oldest;
+	size_t first;
+
+	for (int i = 0; i < SG_AUDIT_RING + 6; i++) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "i", json_object_new_int(i));
+		cr_assert_eq(audit_emit(d, o, 1, 0), 0);
+	}
+	cr_expect_eq(d->audit.records, SG_AUDIT_RING + 6);
+	cr_expect_eq(d->audit.ring_n, SG_AUDIT_RING);
+	first = (d->audit.ring_next + SG_AUDIT_RING - d->audit.ring_n) % SG_AUDIT_RING;
+	oldest = &d->audit.ring[first];
+	cr_expect_str_eq(oldest->text, "{\"i\":6}\n");
+	cr_expect_eq(oldest->len, strlen("{\"i\":6}"));
+}
+
+Test(audit, write_failures_are_counted_and_the_record_kept)
+{
+	struct sysgated *d = th_daemon();
+	int p[2];
+
+	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
+	close(p[0]);
+	close(d->audit.fd);
+	d->audit.fd = p[1]; /* every write now fails with EPIPE */
+	cr_expect_eq(audit_emit(d, json_object_new_object(), 1, 0), -EPIPE);
+	cr_expect_eq(d->audit.records_failed, 1);
+	cr_expect_eq(d->audit.records, 0);
+	cr_expect_eq(d->audit.ring_n, 1, "the record is still kept for subscribers");
+}
+
+Test(audit, log_file_is_created_with_modes_and_reopened)
+{
+	char dir[] = "/tmp/sg-audit-XXXXXX", path[128], sub[96], rotated[160];
+	struct sg_config cfg;
+	struct sysgated *d = NULL;
+	struct stat st;
+	char buf[256];
+	ssize_t n;
+	int fd;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(sub, sizeof(sub), "%s/sub", dir);
+	snprintf(path, sizeof(path), "%s/audit.log", sub);
+	snprintf(rotated, sizeof(rotated), "%s.1", path);
+	sysgated_config_init(&cfg);
+	cfg.audit_path = path;
+	cfg.log_level = LOG_ERR;
+	cr_assert_eq(daemon_new(&cfg, &d), 0);
+
+	cr_expect_eq(stat(sub, &st), 0);
+	cr_expect_eq(st.st_mode & 07777, 0750, "dir mode %o", st.st_mode & 07777);
+	cr_expect_eq(stat(path, &st), 0);
+	cr_expect_eq(st.st_mode & 07777, 0640, "file mode %o", st.st_mode & 07777);
+
+	audit_emit(d, json_object_new_string("one"), 1, 0);
+	cr_assert_eq(rename(path, rotated), 0);
+	cr_expect_eq(audit_reopen(d), 0);
+	audit_emit(d, json_object_new_string("two"), 1, 0);
+	d = daemon_free(d);
+
+	fd = open(rotated, O_RDONLY | O_CLOEXEC);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	cr_expect_eq(n, 6);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	cr_expect_str_eq(buf, "\"two\"\n");
+	unlink(rotated);
+	unlink(path);
+	rmdir(sub);
+	rmdir(dir);
+}
