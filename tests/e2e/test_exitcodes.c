@@ -1,0 +1,90 @@
+/*
+ * SPDX-License-Identifier: MIT
+ *
+ * sysgate-run's exit status: the command's own, 128+N for a signal, 127 and
+ * 126 for a command that cannot be found or run, 125 for its own failures.
+ */
+#include <string.h>
+
+#include "harness.h"
+
+TestSuite(exitcodes, .init = sg_setup_daemon, .fini = sg_teardown, .timeout = 60);
+
+static const char *allow_policy(void)
+{
+	return sg_policy("allow", "version 1\ndefault allow\ngetppid fake 3\n");
+}
+
+Test(exitcodes, exit_status_is_propagated)
+{
+	sg_assert_exit(sg_shim(allow_policy(), sg_target("exit_with"), "3", NULL), 3);
+	sg_assert_exit(sg_shim(allow_policy(), sg_target("exit_with"), "0", NULL), 0);
+	sg_assert_exit(sg_shim(allow_policy(), sg_target("exit_with"), "124", NULL), 124);
+}
+
+Test(exitcodes, death_by_signal_is_128_plus_n)
+{
+	sg_assert_exit(sg_shim(allow_policy(), sg_target("kill_self"), "15", NULL), 128 + 15);
+	sg_assert_exit(sg_shim(allow_policy(), sg_target("kill_self"), "9", NULL), 128 + 9);
+}
+
+Test(exitcodes, missing_command_is_127)
+{
+	struct sg_result *r = sg_shim(allow_policy(), sg_strf("%s/no-such-command", sg_dir()),
+				      NULL);
+
+	sg_assert_exit(r, 127);
+	cr_expect(strstr(r->err, "no-such-command"), "no message naming the command:\n%s", r->err);
+	r = sg_shim(allow_policy(), "sysgate-e2e-no-such-command-in-path", NULL);
+	sg_assert_exit(r, 127);
+}
+
+Test(exitcodes, non_executable_command_is_126)
+{
+	const char *file = sg_write_file("not-executable", "#!/bin/sh\nexit 0\n", 0644);
+	struct sg_result *r = sg_shim(allow_policy(), file, NULL);
+
+	sg_assert_exit(r, 126);
+	cr_expect(strstr(r->err, "not-executable"), "no message naming the command:\n%s", r->err);
+}
+
+Test(exitcodes, policy_syntax_error_is_125_with_a_caret)
+{
+	const char *bad = sg_policy("bad", "version 1\n"
+					   "default allow\n"
+					   "openat frobnicate\n");
+	struct sg_result *r = sg_shim(bad, sg_target("exit_with"), "0", NULL);
+
+	sg_assert_exit(r, 125);
+	cr_expect(strstr(r->err, sg_strf("%s:3:8: ", bad)), "no file:line:col in:\n%s", r->err);
+	cr_expect(strstr(r->err, "\nopenat frobnicate\n       ^"), "no caret under the error:\n%s",
+		  r->err);
+	/* nothing ran: no session was registered */
+	cr_expect_eq(sg_audit_count("event", "session-start", NULL), 0, "%s",
+		     sg_jtext(sg_audit()));
+}
+
+Test(exitcodes, trace_mechanism_is_125_not_available)
+{
+	const char *argv[] = { sg_run_path(), "-s", sg_sock(), "-p", allow_policy(),
+			       "--mechanism", "trace", "--", sg_target("exit_with"), "0", NULL };
+	struct sg_result *r = sg_run(argv, NULL);
+
+	sg_assert_exit(r, 125);
+	cr_expect(strstr(r->err, "not available"), "%s", r->err);
+}
+
+Test(exitcodes, bad_option_is_125)
+{
+	const char *argv[] = { sg_run_path(), "--no-such-option", "--", sg_target("exit_with"), "0",
+			       NULL };
+
+	sg_assert_exit(sg_run(argv, NULL), 125);
+}
+
+Test(exitcodes, no_command_is_125)
+{
+	const char *argv[] = { sg_run_path(), "-s", sg_sock(), "-p", allow_policy(), NULL };
+
+	sg_assert_exit(sg_run(argv, NULL), 125);
+}

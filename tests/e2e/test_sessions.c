@@ -1,0 +1,164 @@
+/*
+ * SPDX-License-Identifier: MIT
+ *
+ * Several sessions on one daemon: each is decided by its own policy, and
+ * sysgatectl lists them while they run, forgets them after, and counts them.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+TestSuite(sessions, .init = sg_setup_daemon, .fini = sg_teardown, .timeout = 60);
+
+/* `sysgatectl --json sessions`: an array of session objects. */
+static json_object *list_sessions(void)
+{
+	json_object *arr = sg_ctl_json("sessions", NULL);
+
+	cr_assert(json_object_is_type(arr, json_type_array), "sessions: not an array: %s",
+		  sg_jtext(arr));
+	return arr;
+}
+
+/* The pid a waiter wrote to its ready file. */
+static long ready_pid(const char *path)
+{
+	char *s;
+
+	sg_wait_file(path);
+	s = sg_read_file(path);
+	cr_assert_not_null(s);
+	return strtol(s, NULL, 10);
+}
+
+/* A waiter under sysgate-run with the given policy: checks getppid == value, writes ready,
+ * waits for its stdin to close, checks again. */
+static struct sg_proc *start_waiter(const char *policy, const char *value, const char *ready)
+{
+	struct sg_opts o = { .stdin_pipe = true };
+
+	return sg_spawn(sg_shim_argv(policy, sg_target("waiter"), "-v", value, "-r", ready, NULL),
+			&o);
+}
+
+static void finish(struct sg_proc *p, const char *value)
+{
+	struct sg_result *r;
+
+	close(p->stdin_fd);
+	p->stdin_fd = -1;
+	r = sg_wait(p);
+	sg_assert_exit(r, 0);
+	cr_expect(strstr(r->out, sg_strf("before wait = %s ", value)) &&
+			  strstr(r->out, sg_strf("after wait = %s ", value)),
+		  "%s", r->out);
+}
+
+Test(sessions, concurrent_sessions_get_their_own_policies)
+{
+	const char *p1 = sg_policy("one", "version 1\ndefault allow\ngetppid fake 1\n");
+	const char *p2 = sg_policy("two", "version 1\ndefault allow\ngetppid fake 2\n");
+	const char *r1 = sg_strf("%s/ready1", sg_dir()), *r2 = sg_strf("%s/ready2", sg_dir());
+	struct sg_proc *a = start_waiter(p1, "1", r1);
+	struct sg_proc *b = start_waiter(p2, "2", r2);
+
+	/* both sessions are live at once: each made a call, neither has finished */
+	sg_wait_file(r1);
+	sg_wait_file(r2);
+	finish(a, "1");
+	finish(b, "2");
+}
+
+Test(sessions, sessions_are_listed_while_running_and_gone_after)
+{
+	const char *p1 = sg_policy("one", "version 1\ndefault allow\ngetppid fake 1\n");
+	const char *p2 = sg_policy("two", "version 1\ndefault allow\ngetppid fake 2\n");
+	const char *r1 = sg_strf("%s/ready1", sg_dir()), *r2 = sg_strf("%s/ready2", sg_dir());
+	struct sg_proc *a = start_waiter(p1, "1", r1);
+	struct sg_proc *b = start_waiter(p2, "2", r2);
+	long pid1 = ready_pid(r1), pid2 = ready_pid(r2);
+	json_object *list = list_sessions(), *s1, *s2;
+	size_t ended;
+
+	cr_assert_eq(json_object_array_length(list), 2, "%s", sg_jtext(list));
+	s1 = sg_jsonl_find(list, "pid", sg_strf("%ld", pid1), NULL);
+	s2 = sg_jsonl_find(list, "pid", sg_strf("%ld", pid2), NULL);
+	cr_expect_not_null(s1, "no session with pid %ld: %s", pid1, sg_jtext(list));
+	cr_expect_not_null(s2, "no session with pid %ld: %s", pid2, sg_jtext(list));
+	if (s1 && s2) {
+		int64_t id1 = 0, id2 = 0, uid = -1;
+
+		cr_expect(sg_jint(s1, "id", &id1) && sg_jint(s2, "id", &id2) && id1 != id2,
+			  "%s", sg_jtext(list));
+		cr_expect(sg_jint(s1, "uid", &uid) && uid == (int64_t)getuid(), "%s",
+			  sg_jtext(s1));
+		cr_expect(sg_jstr(s1, "policy") && strstr(sg_jstr(s1, "policy"), "one.policy"),
+			  "%s", sg_jtext(s1));
+		cr_expect_str_eq(sg_jstr(s1, "mechanism"), "notify", "%s", sg_jtext(s1));
+		cr_expect_str_eq(sg_jstr(s1, "state"), "running", "%s", sg_jtext(s1));
+	}
+
+	finish(a, "1");
+	finish(b, "2");
+	ended = sg_audit_wait_n(2, "event", "session-end", NULL);
+	cr_assert_eq(ended, 2, "%zu of 2 sessions ended:\n%s", ended, sg_jtext(sg_audit()));
+	list = list_sessions();
+	cr_expect_eq(json_object_array_length(list), 0, "sessions after both ended: %s",
+		     sg_jtext(list));
+}
+
+/* The count named verdict in a stats row or session ("counts" object), or -1. */
+static int64_t row_count(json_object *row, const char *verdict)
+{
+	json_object *counts;
+	int64_t v = -1;
+
+	if (!json_object_object_get_ex(row, "counts", &counts))
+		return -1;
+	return sg_jint(counts, verdict, &v) ? v : -1;
+}
+
+/* `sysgatectl --json stats`: an array of rows. */
+static json_object *stat_rows(json_object *doc)
+{
+	cr_assert(json_object_is_type(doc, json_type_array), "stats: not an array: %s",
+		  sg_jtext(doc));
+	return doc;
+}
+
+Test(sessions, stats_and_sessions_count_the_verdicts)
+{
+	const char *pol = sg_policy("stats", "version 1\n"
+					     "default allow\n"
+					     "getppid fake 9\n");
+	const char *ready = sg_strf("%s/ready", sg_dir());
+	struct sg_opts o = { .stdin_pipe = true };
+	struct sg_proc *p = sg_spawn(sg_shim_argv(pol, sg_target("waiter"), "-v", "9", "-n", "250",
+						  "-r", ready, NULL),
+				     &o);
+	json_object *rows, *row, *list, *s;
+	int64_t id = 0;
+	long pid = ready_pid(ready);
+
+	list = list_sessions();
+	s = sg_jsonl_find(list, "pid", sg_strf("%ld", pid), NULL);
+	cr_assert_not_null(s, "no session for pid %ld: %s", pid, sg_jtext(list));
+	cr_assert(sg_jint(s, "id", &id), "%s", sg_jtext(s));
+	cr_expect_eq(row_count(s, "fake"), 250, "%s", sg_jtext(s));
+	cr_expect_eq(row_count(s, "deny"), 0, "%s", sg_jtext(s));
+
+	rows = stat_rows(sg_ctl_json("stats", NULL));
+	row = sg_jsonl_find(rows, "syscall", "getppid", NULL);
+	cr_assert_not_null(row, "no getppid row: %s", sg_jtext(rows));
+	cr_expect_eq(row_count(row, "fake"), 250, "%s", sg_jtext(row));
+	cr_expect_eq(row_count(row, "allow"), 0, "%s", sg_jtext(row));
+	cr_expect_str_eq(sg_jstr(row, "arch"), "x86_64", "%s", sg_jtext(row));
+
+	rows = stat_rows(sg_ctl_json("stats", "--session", sg_strf("%lld", (long long)id), NULL));
+	row = sg_jsonl_find(rows, "syscall", "getppid", NULL);
+	cr_expect(row && row_count(row, "fake") == 250, "%s", sg_jtext(rows));
+
+	finish(p, "9");
+}

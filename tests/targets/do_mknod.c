@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * do_mknod PATH [EXPECT]: mknod PATH as a character device 1:3 (like /dev/null)
+ * and print "mknod=0" or "mknod=-1 errno=NAME". EXPECT is "ok" (the default) or
+ * an errno name/number; exits 0 only when the result matches it.
+ */
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "target.h"
+
+int main(int argc, char **argv)
+{
+	char buf[16];
+	int expect = 0, r, err;
+
+	if (argc < 2 || argc > 3) {
+		fprintf(stderr, "usage: do_mknod PATH [ok|ERRNO]\n");
+		return 2;
+	}
+	if (argc == 3)
+		expect = target_parse_expect("do_mknod", argv[2]);
+	r = mknod(argv[1], S_IFCHR | 0666, makedev(1, 3));
+	err = r < 0 ? errno : 0;
+	if (r == 0)
+		printf("mknod=0\n");
+	else
+		printf("mknod=%d errno=%s\n", r, target_errno_name(err, buf, sizeof(buf)));
+	fflush(stdout);
+	return err == expect ? 0 : 1;
+}
