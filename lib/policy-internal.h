@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/* Private helpers shared by the policy engine's source files; not for other components. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "macro.h"
+#include "policy.h"
+
+/* x32 syscalls arrive with arch AUDIT_ARCH_X86_64 and this bit set in nr. */
+#define SG_X32_SYSCALL_BIT 0x40000000
+
+/* libseccomp's pseudo numbers for the socketcall(2)/ipc(2) multiplexed calls of x86
+ * (__PNR_socket = -101 ... __PNR_shmctl = -224); other pseudo numbers are <= -10000. */
+#define SG_PNR_MUX_FIRST (-299)
+#define SG_PNR_MUX_LAST (-101)
+
+/* names.c */
+
+/* Parse an unsigned 64-bit number: decimal, 0x hex or leading-0 octal, nothing else.
+ * 0, -EINVAL (not a number) or -ERANGE (does not fit in 64 bits). */
+int parse_uint64(const char *s, size_t len, uint64_t *ret);
+/* Number of syscall name on one arch as the kernel delivers it, or __NR_SCMP_ERROR.
+ * *ret_known is set when libseccomp knows the name there (a multiplexed x86 call
+ * without a direct number, e.g. accept, is known but has no number). */
+int syscall_resolve_arch(uint32_t arch, const char *name, bool *ret_known);
+
+/* policy_eval.c */
+
+/* Build p->index[] from p->rules (sorted by nr, then file order). */
+int policy_build_index(struct sg_policy *p);
+
+/* policy_parse.c */
+
+/* Fill *e (if not NULL): where, what, and the source line for the caret. */
+void policy_error_set(struct sg_policy_error *e, const char *file, unsigned line, unsigned col,
+		      const char *text, size_t text_len, const char *fmt, ...) _printf_(7, 8);

@@ -1,0 +1,401 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Compiling a policy into a libseccomp filter: kernel actions for what needs no
+ * user space (plain allow, quiet deny/kill/fake 0), SCMP_ACT_NOTIFY for the rest.
+ *
+ * The policy is first-match-wins in file order; a seccomp filter is not: libseccomp
+ * merges every rule of a syscall into one decision tree and, where rules with
+ * different actions overlap, picks by its own precedence.  So per syscall name we
+ * take the rules in file order up to and including the first unconditional one
+ * (later ones can never match), and:
+ *  - if all of them have the same kernel action A, add each with its conditions
+ *    and A: "the first matching rule gives A, none gives the default" is the same
+ *    as "any matching rule gives A", so the union is exact;
+ *  - otherwise (different kernel actions, or conditions libseccomp cannot express,
+ *    such as two comparisons on one argument) add one unconditional NOTIFY rule:
+ *    the daemon then evaluates the call with policy_match(), which is exact.
+ * libseccomp answers -EACCES for a rule whose action equals the default action;
+ * such a rule changes nothing and is skipped.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "policy-internal.h"
+
+struct compiler {
+	const struct sg_policy *p;
+	scmp_filter_ctx ctx;
+	uint32_t def;
+	unsigned flags;
+	struct sg_policy_error *err;
+};
+
+static void seccomp_releasep(scmp_filter_ctx *ctx)
+{
+	if (*ctx)
+		seccomp_release(*ctx);
+}
+
+/* The kernel action carrying out a, or SCMP_ACT_NOTIFY when the daemon must decide. */
+static uint32_t kernel_action(const struct sg_action *a)
+{
+	if (policy_action_routed(a))
+		return SCMP_ACT_NOTIFY;
+	switch (a->kind) {
+	case SG_ACT_ALLOW:
+		return SCMP_ACT_ALLOW;
+	case SG_ACT_DENY:
+		return SCMP_ACT_ERRNO((uint32_t)a->err);
+	case SG_ACT_KILL:
+		return SCMP_ACT_KILL_PROCESS;
+	case SG_ACT_FAKE:
+		return SCMP_ACT_ERRNO(0);
+	default:
+		return SCMP_ACT_NOTIFY;
+	}
+}
+
+static const enum scmp_compare cmp_map[SG_CMP_MAX] = {
+	[SG_CMP_EQ] = SCMP_CMP_EQ, [SG_CMP_NE] = SCMP_CMP_NE, [SG_CMP_LT] = SCMP_CMP_LT,
+	[SG_CMP_LE] = SCMP_CMP_LE, [SG_CMP_GT] = SCMP_CMP_GT, [SG_CMP_GE] = SCMP_CMP_GE,
+	[SG_CMP_MASKED_EQ] = SCMP_CMP_MASKED_EQ,
+};
+
+/* Add one rule (r may be NULL: unconditional) for a syscall name with action act. */
+static int add_rule(struct compiler *c, const struct sg_rule *r, const char *name, uint32_t act,
+		    unsigned line, unsigned col)
+{
+	struct scmp_arg_cmp cmps[SG_MAX_CONDS];
+	unsigned n = r ? r->n_conds : 0;
+	int nr, ret;
+
+	/* libseccomp translates the native (or pseudo) number to every filter arch and
+	 * skips the arches that lack the syscall. */
+	nr = seccomp_syscall_resolve_name(name);
+	if (nr == __NR_SCMP_ERROR) {
+		policy_error_set(c->err, c->p->file, line, col, NULL, 0,
+				 "syscall '%s': unknown to libseccomp", name);
+		return -EINVAL;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		const struct sg_cond *k = &r->conds[i];
+
+		cmps[i] = (struct scmp_arg_cmp){ .arg = k->arg, .op = cmp_map[k->op] };
+		if (k->op == SG_CMP_MASKED_EQ) {
+			cmps[i].datum_a = k->mask;
+			cmps[i].datum_b = k->value;
+		} else {
+			cmps[i].datum_a = k->value;
+		}
+	}
+	ret = seccomp_rule_add_array(c->ctx, act, nr, n, cmps);
+	if (ret == -EACCES)
+		return 0; /* same as the default action: nothing to add */
+	if (ret < 0)
+		policy_error_set(c->err, c->p->file, line, col, NULL, 0,
+				 "syscall '%s': libseccomp rejected the rule: %s", name,
+				 strerrordesc_np(-ret));
+	return ret;
+}
+
+static bool same_arg_twice(const struct sg_rule *r)
+{
+	for (unsigned i = 0; i < r->n_conds; i++)
+		for (unsigned j = i + 1; j < r->n_conds; j++)
+			if (r->conds[i].arg == r->conds[j].arg)
+				return true;
+	return false;
+}
+
+static bool is_exec(const char *name)
+{
+	return strcmp(name, "execve") == 0 || strcmp(name, "execveat") == 0;
+}
+
+/* Compile the rules of one syscall name; rules[] holds their indices in file order. */
+static int compile_syscall(struct compiler *c, const unsigned *rules, size_t n)
+{
+	const struct sg_rule *first = &c->p->rules[rules[0]];
+	uint32_t act = kernel_action(&first->action);
+	bool route = false;
+	int r;
+
+	/* Cut after the first unconditional rule: nothing after it can match. */
+	for (size_t i = 0; i < n; i++)
+		if (c->p->rules[rules[i]].n_conds == 0) {
+			n = i + 1;
+			break;
+		}
+	for (size_t i = 0; i < n; i++) {
+		const struct sg_rule *x = &c->p->rules[rules[i]];
+
+		if (kernel_action(&x->action) != act || same_arg_twice(x))
+			route = true;
+	}
+	/* sysgate-run's exec of the command must reach the daemon unless the kernel
+	 * allows it outright (see SG_COMPILE_ROUTE_EXEC in policy.h). */
+	if ((c->flags & SG_COMPILE_ROUTE_EXEC) && is_exec(first->name) &&
+	    !(first->n_conds == 0 && act == SCMP_ACT_ALLOW))
+		route = true;
+	if (route)
+		return add_rule(c, NULL, first->name, SCMP_ACT_NOTIFY, first->line, first->col);
+	for (size_t i = 0; i < n; i++) {
+		const struct sg_rule *x = &c->p->rules[rules[i]];
+
+		r = add_rule(c, x, x->name, act, x->line, x->col);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int by_name_then_order(const void *a, const void *b, void *userdata)
+{
+	const struct sg_policy *p = userdata;
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+	int r = strcmp(p->rules[x].name, p->rules[y].name);
+
+	return r ? r : (x > y) - (x < y);
+}
+
+/* Group the rules by syscall name (file order within a name) and compile each group. */
+static int compile_rules(struct compiler *c)
+{
+	const struct sg_policy *p = c->p;
+	_cleanup_free_ unsigned *order = NULL;
+	size_t i, j;
+	int r;
+
+	if (p->n_rules == 0)
+		return 0;
+	order = calloc(p->n_rules, sizeof(*order));
+	if (!order)
+		return -ENOMEM;
+	for (i = 0; i < p->n_rules; i++)
+		order[i] = (unsigned)i;
+	qsort_r(order, p->n_rules, sizeof(*order), by_name_then_order, (void *)p);
+	for (i = 0; i < p->n_rules; i = j) {
+		for (j = i + 1; j < p->n_rules; j++)
+			if (strcmp(p->rules[order[i]].name, p->rules[order[j]].name) != 0)
+				break;
+		r = compile_syscall(c, order + i, j - i);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* SG_COMPILE_ROUTE_EXEC for execve/execveat without rules: route them unless the
+ * default lets the kernel allow them (or already routes them). */
+static int route_exec_without_rules(struct compiler *c)
+{
+	static const char *const names[] = { "execve", "execveat" };
+	int r;
+
+	if (!(c->flags & SG_COMPILE_ROUTE_EXEC) || c->def == SCMP_ACT_ALLOW ||
+	    c->def == SCMP_ACT_NOTIFY)
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		bool has_rules = false;
+
+		for (size_t k = 0; k < c->p->n_rules && !has_rules; k++)
+			has_rules = strcmp(c->p->rules[k].name, names[i]) == 0;
+		if (has_rules)
+			continue;
+		r = add_rule(c, NULL, names[i], SCMP_ACT_NOTIFY, c->p->def_line, 1);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* The filter's arches become exactly the policy's; a bad arch kills the process. */
+static int setup_filter(struct compiler *c)
+{
+	const struct sg_policy *p = c->p;
+	uint32_t native = seccomp_arch_native();
+	bool keep_native = policy_arch_index(p, native) >= 0;
+	int r;
+
+	for (unsigned i = 0; i < p->n_arches; i++) {
+		if (p->arches[i] == native)
+			continue;
+		r = seccomp_arch_add(c->ctx, p->arches[i]);
+		if (r < 0 && r != -EEXIST) {
+			policy_error_set(c->err, p->file, 0, 0, NULL, 0,
+					 "cannot add arch '%s' to the filter: %s",
+					 arch_to_name(p->arches[i]) ? arch_to_name(p->arches[i]) : "?", strerrordesc_np(-r));
+			return r;
+		}
+	}
+	if (!keep_native) {
+		r = seccomp_arch_remove(c->ctx, native);
+		if (r < 0)
+			return r;
+	}
+	r = seccomp_attr_set(c->ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	if (r < 0)
+		return r;
+	/* The shim sets NO_NEW_PRIVS and loads the BPF itself. */
+	r = seccomp_attr_set(c->ctx, SCMP_FLTATR_CTL_NNP, 0);
+	if (r < 0)
+		return r;
+	(void)seccomp_attr_set(c->ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2); /* binary tree, if known */
+	return 0;
+}
+
+/* Build a libseccomp filter: kernel actions for what needs no user space,
+ * SCMP_ACT_NOTIFY for the rest, KILL_PROCESS on a bad arch. */
+int policy_compile(const struct sg_policy *p, unsigned flags, scmp_filter_ctx *ret_ctx,
+		   struct sg_policy_error *reterr)
+{
+	_cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
+	struct compiler c;
+	int r;
+
+	if (reterr)
+		memset(reterr, 0, sizeof(*reterr));
+	if (!p || !ret_ctx || p->n_arches == 0)
+		return -EINVAL;
+	c = (struct compiler){ .p = p, .def = kernel_action(&p->def), .flags = flags, .err = reterr };
+	ctx = seccomp_init(c.def);
+	if (!ctx) {
+		policy_error_set(reterr, p->file, p->def_line, 1, NULL, 0,
+				 "default action: libseccomp cannot create the filter");
+		return -EINVAL;
+	}
+	c.ctx = ctx;
+	r = setup_filter(&c);
+	if (r < 0) {
+		if (reterr && !reterr->msg[0])
+			policy_error_set(reterr, p->file, 0, 0, NULL, 0,
+					 "cannot set up the filter: %s", strerrordesc_np(-r));
+		return r;
+	}
+	r = compile_rules(&c);
+	if (r < 0)
+		return r;
+	r = route_exec_without_rules(&c);
+	if (r < 0)
+		return r;
+	*ret_ctx = TAKE_PTR(ctx);
+	return 0;
+}
+
+/* Export the compiled filter as a BPF program; ret_prog->filter is malloc'd. */
+int policy_export_bpf(scmp_filter_ctx ctx, struct sock_fprog *ret_prog)
+{
+	_cleanup_close_ int fd = -EBADF;
+	_cleanup_free_ struct sock_filter *insns = NULL;
+	struct stat st;
+	size_t n = 0;
+	ssize_t k;
+	int r;
+
+	if (!ctx || !ret_prog)
+		return -EINVAL;
+	fd = memfd_create("sysgate-bpf", MFD_CLOEXEC);
+	if (fd < 0)
+		return negative_errno();
+	r = seccomp_export_bpf(ctx, fd);
+	if (r < 0)
+		return r;
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	if (st.st_size <= 0 || st.st_size % sizeof(struct sock_filter) != 0)
+		return -EIO;
+	if (st.st_size / sizeof(struct sock_filter) > USHRT_MAX)
+		return -E2BIG;
+	insns = malloc((size_t)st.st_size);
+	if (!insns)
+		return -ENOMEM;
+	while (n < (size_t)st.st_size) {
+		k = pread(fd, (char *)insns + n, (size_t)st.st_size - n, (off_t)n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return negative_errno();
+		if (k == 0)
+			return -EIO;
+		n += (size_t)k;
+	}
+	ret_prog->len = (unsigned short)(n / sizeof(struct sock_filter));
+	ret_prog->filter = TAKE_PTR(insns);
+	return 0;
+}
+
+/* Write libseccomp's PFC (pseudo filter code) of the compiled filter to f. */
+int policy_export_pfc(scmp_filter_ctx ctx, FILE *f)
+{
+	_cleanup_close_ int fd = -EBADF;
+	char buf[4096];
+	ssize_t k;
+	off_t off = 0;
+	int r;
+
+	if (!ctx || !f)
+		return -EINVAL;
+	if (fflush(f) != 0)
+		return negative_errno();
+	if (fileno(f) >= 0)
+		return seccomp_export_pfc(ctx, fileno(f));
+
+	/* A stream without an fd (open_memstream, fmemopen): go through a memfd. */
+	fd = memfd_create("sysgate-pfc", MFD_CLOEXEC);
+	if (fd < 0)
+		return negative_errno();
+	r = seccomp_export_pfc(ctx, fd);
+	if (r < 0)
+		return r;
+	while ((k = pread(fd, buf, sizeof(buf), off)) != 0) {
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return negative_errno();
+		if (fwrite(buf, 1, (size_t)k, f) != (size_t)k)
+			return -EIO;
+		off += k;
+	}
+	return fflush(f) == 0 ? 0 : negative_errno();
+}
+
+/* -EOPNOTSUPP at the first emulate action: no emulator exists in this version. */
+int policy_check_loadable(const struct sg_policy *p, struct sg_policy_error *reterr)
+{
+	const struct sg_action *a = NULL;
+	unsigned line = 0, col = 0;
+
+	if (reterr)
+		memset(reterr, 0, sizeof(*reterr));
+	if (!p)
+		return -EINVAL;
+	if (p->def.kind == SG_ACT_EMULATE) {
+		a = &p->def;
+		line = p->def_line;
+		col = 1;
+	}
+	/* Rules are in file order: the first emulating one is the earliest. */
+	for (size_t i = 0; i < p->n_rules; i++) {
+		const struct sg_rule *r = &p->rules[i];
+
+		if (r->action.kind != SG_ACT_EMULATE)
+			continue;
+		if (!a || r->line < line) {
+			a = &r->action;
+			line = r->line;
+			col = r->col;
+		}
+		break;
+	}
+	if (!a)
+		return 0;
+	policy_error_set(reterr, p->file, line, col, NULL, 0,
+			 "emulate '%s': emulators are not available in this version of sysgate",
+			 a->emulator);
+	return -EOPNOTSUPP;
+}
