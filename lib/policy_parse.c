@@ -311,39 +311,56 @@ static int check_modifiers(struct parser *ps, const struct sg_action *a, const u
 	return 0;
 }
 
-/* tail := [if cond [and cond]...] [log] [audit] [quiet]; conditions only when r is set. */
+/* conds := cond [and cond]...; *t is the 'if' on entry, the token after on return. */
+static int parse_conds(struct parser *ps, struct token *t, struct sg_rule *r)
+{
+	struct token next;
+	int ret;
+
+	do {
+		next = peek(ps);
+		if (r->n_conds == SG_MAX_CONDS)
+			return fail(ps, next.kind == TOK_END ? col_after(t) : next.col,
+				    "too many conditions (max %d)", SG_MAX_CONDS);
+		ret = parse_cond(ps, t, &r->conds[r->n_conds++]);
+		if (ret < 0)
+			return ret;
+		*t = lex(ps);
+	} while (tok_is(t, "and"));
+	return 0;
+}
+
+/* tail := [if conds] [log] [audit] [quiet]; modifiers in any order, also before 'if'
+ * (both read naturally); conditions only on rules (r set). */
 static int parse_tail(struct parser *ps, struct sg_action *a, struct sg_rule *r)
 {
 	unsigned cols[ARRAY_SIZE(modifiers)] = { 0 };
-	struct token t = lex(ps), next;
+	bool have_conds = false;
+	struct token t = lex(ps);
 	size_t i;
 	int ret;
 
-	if (tok_is(&t, "if")) {
-		if (!r)
-			return fail(ps, t.col, "conditions are not allowed on 'default'");
-		do {
-			next = peek(ps);
-			if (r->n_conds == SG_MAX_CONDS)
-				return fail(ps, next.kind == TOK_END ? col_after(&t) : next.col,
-					    "too many conditions (max %d)", SG_MAX_CONDS);
-			ret = parse_cond(ps, &t, &r->conds[r->n_conds++]);
+	while (t.kind != TOK_END) {
+		if (tok_is(&t, "if")) {
+			if (!r)
+				return fail(ps, t.col, "conditions are not allowed on 'default'");
+			if (have_conds)
+				return fail(ps, t.col, "unexpected 'if': join conditions with 'and'");
+			have_conds = true;
+			ret = parse_conds(ps, &t, r);
 			if (ret < 0)
 				return ret;
-			t = lex(ps);
-		} while (tok_is(&t, "and"));
-	}
-	for (; t.kind != TOK_END; t = lex(ps)) {
+			continue;
+		}
 		for (i = 0; i < ARRAY_SIZE(modifiers) && !tok_is(&t, modifiers[i].word); i++)
 			;
-		if (i == ARRAY_SIZE(modifiers) && r && tok_is(&t, "if"))
-			return fail(ps, t.col, "unexpected 'if': conditions go before modifiers");
 		if (i == ARRAY_SIZE(modifiers))
 			return fail(ps, t.col, "unexpected '%.*s'", TOK(&t));
 		if (cols[i])
 			return fail(ps, t.col, "duplicate modifier '%s'", modifiers[i].word);
 		cols[i] = t.col;
 		a->flags |= modifiers[i].flag;
+		t = lex(ps);
 	}
 	return check_modifiers(ps, a, cols);
 }

@@ -326,9 +326,14 @@ Test(policy_parse, trailing_garbage)
 		     "t.policy:3:30: error: unexpected 'foo'\n"
 		     "open deny EPERM if arg0 == 1 foo\n"
 		     "                             ^\n");
-	expect_error(H "open allow log if arg0 == 1\n", "t.policy:3:16: error: unexpected 'if': conditions go before modifiers\n"
-							"open allow log if arg0 == 1\n"
-							"               ^\n");
+	expect_error(H "open allow if arg0 == 1 if arg1 == 2\n",
+		     "t.policy:3:25: error: unexpected 'if': join conditions with 'and'\n"
+		     "open allow if arg0 == 1 if arg1 == 2\n"
+		     "                        ^\n");
+	expect_error(H "open allow log if arg0 == 1 quiet if arg1 == 2\n",
+		     "t.policy:3:35: error: unexpected 'if': join conditions with 'and'\n"
+		     "open allow log if arg0 == 1 quiet if arg1 == 2\n"
+		     "                                  ^\n");
 	expect_error("version 1\ndefault allow if arg0 == 1\n",
 		     "t.policy:2:15: error: conditions are not allowed on 'default'\n"
 		     "default allow if arg0 == 1\n"
@@ -511,6 +516,24 @@ Test(policy_parse, actions_and_modifiers)
 	cr_assert_str_eq(r[7].name, "kill"); /* a syscall named like an action */
 	cr_assert_eq(r[7].action.kind, SG_ACT_ALLOW);
 	cr_assert_eq(r[8].action.kind, SG_ACT_KILL);
+	policy_free(p);
+}
+
+Test(policy_parse, modifiers_before_or_after_conditions)
+{
+	struct sg_policy *p = parse_ok(H "open allow log if arg0 == 1\n"
+					 "open deny EIO if arg0 == 2 quiet\n"
+					 "open fake quiet if arg0 == 3 and arg1 == 4\n"
+					 "open kill audit\n");
+	const struct sg_rule *r = p->rules;
+
+	cr_assert_eq(r[0].action.flags, SG_FLAG_LOG);
+	cr_assert_eq(r[0].n_conds, 1);
+	cr_assert_eq(r[1].action.flags, SG_FLAG_QUIET);
+	cr_assert_eq(r[1].conds[0].value, 2);
+	cr_assert_eq(r[2].action.flags, SG_FLAG_QUIET);
+	cr_assert_eq(r[2].n_conds, 2);
+	cr_assert_eq(r[3].action.flags, SG_FLAG_AUDIT);
 	policy_free(p);
 }
 
@@ -706,4 +729,59 @@ Test(policy_parse, shipped_policies_parse)
 		policy_free(p);
 	}
 	globfree(&g);
+}
+
+static char *read_text(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *buf;
+	size_t n;
+
+	if (!f)
+		return NULL;
+	buf = malloc(1 << 20);
+	cr_assert_not_null(buf);
+	n = fread(buf, 1, (1 << 20) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* The reference's examples (doc/policy-language.md, or its copy in README.md). */
+Test(policy_parse, documented_examples_parse)
+{
+	const char *src = getenv("SG_SOURCE_ROOT");
+	char path[4096], *doc, *s, *end;
+	unsigned n = 0;
+
+	cr_assert_not_null(src);
+	snprintf(path, sizeof(path), "%s/doc/policy-language.md", src);
+	doc = read_text(path);
+	if (!doc) {
+		snprintf(path, sizeof(path), "%s/README.md", src);
+		doc = read_text(path);
+	}
+	if (!doc || !strstr(doc, "## Policy language")) {
+		free(doc);
+		cr_skip_test("no policy language reference in doc/ or README.md");
+	}
+	s = strstr(doc, "## Policy language");
+	end = strstr(s + 1, "\n## ");
+	if (end)
+		*end = '\0';
+	while ((s = strstr(s, "```\n")) != NULL) {
+		char *block = s + 4, *close = strstr(block, "```");
+
+		cr_assert_not_null(close);
+		*close = '\0';
+		if (strstr(block, "version 1\n")) {
+			struct sg_policy *p = parse_ok(block);
+
+			policy_free(p);
+			n++;
+		}
+		s = close + 3;
+	}
+	cr_assert_geq(n, 5, "only %u examples found", n);
+	free(doc);
 }
