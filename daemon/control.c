@@ -201,6 +201,8 @@ static const char *request_name(const uint8_t *buf, size_t len)
 	if (len < sizeof(hdr))
 		return "malformed message";
 	memcpy(&hdr, buf, sizeof(hdr));
+	if (hdr.magic != SG_PROTO_MAGIC || hdr.type == SG_MSG_NONE || hdr.type >= SG_MSG_TYPE_MAX)
+		return "malformed message";
 	return proto_type_name(hdr.type);
 }
 
@@ -449,6 +451,21 @@ static void conn_read_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* Whether uid may open one more connection. */
+static bool conn_allowed(struct sysgated *d, uid_t uid)
+{
+	const struct conn *c;
+	size_t n = 0;
+
+	if (d->n_conns >= SG_CONNS_MAX)
+		return false;
+	if (uid == 0)
+		return true;
+	TAILQ_FOREACH(c, &d->conns, entry)
+		n += c->uid == uid;
+	return n < SG_CONNS_PER_UID;
+}
+
 static int conn_new(struct sysgated *d, int fd)
 {
 	struct ucred cred;
@@ -459,6 +476,11 @@ static int conn_new(struct sysgated *d, int fd)
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || len != sizeof(cred)) {
 		safe_close(fd);
 		return log_warn(negative_errno(), "cannot identify a peer, closing it");
+	}
+	if (!conn_allowed(d, cred.uid)) {
+		safe_close(fd);
+		return log_warn(-EUSERS, "pid %d uid %u: too many connections, refusing it",
+				(int)cred.pid, (unsigned)cred.uid);
 	}
 	len = sizeof(pidfd);
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) < 0) {
@@ -520,11 +542,6 @@ static void accept_cb(evutil_socket_t lfd, short what, void *arg)
 			event_add(d->ev_accept_pause, &pause);
 			return;
 		}
-		if (d->n_conns >= SG_CONNS_MAX) {
-			log_warn(0, "too many connections (%d), refusing one", SG_CONNS_MAX);
-			safe_close(fd);
-			continue;
-		}
 		(void)conn_new(d, fd);
 	}
 }
@@ -545,13 +562,27 @@ int control_start(struct sysgated *d)
 	return 0;
 }
 
-/* Close every connection and stop accepting. */
+/* What is queued and fits in the peer's socket now (shutdown: no waiting). */
+static void conn_flush_now(struct conn *c)
+{
+	struct pkt *p;
+
+	while ((p = STAILQ_FIRST(&c->queue)) && proto_send(c->fd, p->data, p->len, NULL, 0) == 0) {
+		STAILQ_REMOVE_HEAD(&c->queue, entry);
+		c->n_queued--;
+		free(p);
+	}
+}
+
+/* Close every connection (after a last non-blocking flush) and stop accepting. */
 void control_stop(struct sysgated *d)
 {
 	struct conn *c;
 
-	while ((c = TAILQ_FIRST(&d->conns)))
+	while ((c = TAILQ_FIRST(&d->conns))) {
+		conn_flush_now(c);
 		conn_close(c);
+	}
 	while ((c = TAILQ_FIRST(&d->dead_conns))) {
 		TAILQ_REMOVE(&d->dead_conns, c, entry);
 		conn_free(c);

@@ -98,7 +98,7 @@ static int check_listener(int fd, const char *what)
 
 	if (getsockopt_int(fd, SO_DOMAIN, &domain) < 0 || getsockopt_int(fd, SO_TYPE, &type) < 0 ||
 	    getsockopt_int(fd, SO_ACCEPTCONN, &listening) < 0)
-		return log_err(-ENOTSOCK, "%s (fd %d) is not a socket", what, fd);
+		return log_err(-ENOTSOCK, "cannot use %s (fd %d)", what, fd);
 	if (domain != AF_UNIX || type != SOCK_SEQPACKET || !listening)
 		return log_err(-EINVAL, "%s (fd %d) is not a listening AF_UNIX SOCK_SEQPACKET "
 			       "socket", what, fd);
@@ -208,23 +208,33 @@ static int socket_setup(struct sysgated *d)
 	return socket_create(d);
 }
 
+/* Write the pidfile atomically (a reader never sees it empty): a temporary file renamed. */
 static int pidfile_write(struct sysgated *d)
 {
+	_cleanup_free_ char *tmp = NULL;
 	_cleanup_close_ int fd = -EBADF;
 	char buf[32];
-	int n;
+	int n, r;
 
 	if (!d->cfg.pidfile)
 		return 0;
-	fd = open(d->cfg.pidfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (asprintf(&tmp, "%s.XXXXXX", d->cfg.pidfile) < 0) {
+		tmp = NULL;
+		return log_err(-ENOMEM, "out of memory");
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return log_err(negative_errno(), "cannot write the pidfile '%s'", d->cfg.pidfile);
+	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	if (fchmod(fd, 0644) < 0 || write(fd, buf, (size_t)n) != n ||
+	    rename(tmp, d->cfg.pidfile) < 0) {
+		r = negative_errno();
+		(void)unlink(tmp);
+		return log_err(r, "cannot write the pidfile '%s'", d->cfg.pidfile);
+	}
 	d->pidfile_created = strdup(d->cfg.pidfile);
 	if (!d->pidfile_created)
 		return log_err(-ENOMEM, "out of memory");
-	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
-	if (write(fd, buf, (size_t)n) != n)
-		return log_err(negative_errno(), "cannot write the pidfile '%s'", d->cfg.pidfile);
 	return 0;
 }
 

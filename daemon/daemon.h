@@ -23,7 +23,9 @@
 #include "sysgated.h"
 
 #define SG_CONNS_MAX 1024         /* control connections at once */
+#define SG_CONNS_PER_UID 64       /* ... of one non-root uid */
 #define SG_SESSIONS_MAX 1024      /* sessions at once */
+#define SG_SESSIONS_PER_UID 256   /* ... of one non-root uid */
 #define SG_CONN_QUEUE_MAX 4096    /* packets queued for a subscriber before it is dropped */
 #define SG_AUDIT_RING 1024        /* records kept in memory for SG_SUB_BACKLOG */
 #define SG_IDLE_TIMEOUT_SEC 30    /* exit_when_idle: no session registered this long */

@@ -77,7 +77,8 @@ static char *absolute(const char *path)
 }
 
 /* Parse argv into cfg; 0, or the exit code to leave with (EXIT_SUCCESS for --help). */
-static int parse_argv(int argc, char **argv, struct sg_config *cfg, bool *foreground, int *exit_code)
+static int parse_argv(int argc, char **argv, struct sg_config *cfg, bool *foreground,
+		      int *exit_code)
 {
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, OPT_SOCKET },

@@ -172,8 +172,10 @@ static int kill_caller(struct session *s, const struct task_meta *m)
 	if (!m->have_status)
 		return notif_id_valid(s->fd, s->req->id) == -ENOENT ? 0 : -ESRCH;
 	pidfd = (int)syscall(SYS_pidfd_open, m->tgid, 0);
-	if (pidfd < 0)
-		return notif_id_valid(s->fd, s->req->id) == -ENOENT ? 0 : negative_errno();
+	if (pidfd < 0) {
+		r = negative_errno();
+		return notif_id_valid(s->fd, s->req->id) == -ENOENT ? 0 : r;
+	}
 	r = notif_id_valid(s->fd, s->req->id);
 	if (r == -ENOENT)
 		return 0;

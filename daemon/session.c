@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,6 +160,21 @@ static int find_target(const struct conn *c, uint32_t target, pid_t *ret_pid, in
 	return 0;
 }
 
+/* Whether uid may start one more session. */
+static bool session_allowed(struct sysgated *d, uid_t uid)
+{
+	const struct session *s;
+	size_t n = 0;
+
+	if (d->n_sessions >= SG_SESSIONS_MAX)
+		return false;
+	if (uid == 0)
+		return true;
+	TAILQ_FOREACH(s, &d->sessions, entry)
+		n += s->uid == uid;
+	return n < SG_SESSIONS_PER_UID;
+}
+
 /* REGISTER: validate everything and start the session; takes ownership of fd. */
 int session_register(struct sysgated *d, const struct conn *c, const struct sg_msg *m, int fd,
 		     char *reason, size_t reason_size, uint64_t *ret_id)
@@ -179,9 +195,13 @@ int session_register(struct sysgated *d, const struct conn *c, const struct sg_m
 			 name ? name : "?");
 		return -EOPNOTSUPP;
 	}
-	if (d->n_sessions >= SG_SESSIONS_MAX) {
-		snprintf(reason, reason_size, "too many sessions (%d)", SG_SESSIONS_MAX);
-		return -EAGAIN;
+	if (m->str_len >= PATH_MAX) { /* it is in every record */
+		snprintf(reason, reason_size, "policy name too long (max %d bytes)", PATH_MAX - 1);
+		return -ENAMETOOLONG;
+	}
+	if (!session_allowed(d, c->uid)) {
+		snprintf(reason, reason_size, "too many sessions");
+		return -EUSERS;
 	}
 	if (!fd_is_seccomp_listener(lfd)) {
 		snprintf(reason, reason_size, "the file descriptor is not a seccomp listener");

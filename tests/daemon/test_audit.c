@@ -51,13 +51,13 @@ static struct task_meta meta_for(const char *comm)
 static const char *keys_of(json_object *o)
 {
 	static char buf[1024];
+	struct json_object_iterator it = json_object_iter_begin(o), end = json_object_iter_end(o);
 	size_t n = 0;
 
 	buf[0] = '\0';
-	json_object_object_foreach(o, key, val) {
-		(void)val;
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", n ? "," : "", key);
-	}
+	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it))
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", n ? "," : "",
+				      json_object_iter_peek_name(&it));
 	return buf;
 }
 
@@ -303,9 +303,25 @@ Test(audit, write_failures_are_counted_and_the_record_kept)
 	cr_expect_eq(d->audit.ring_n, 1, "the record is still kept for subscribers");
 }
 
-Test(audit, log_file_is_created_with_modes_and_reopened)
+static struct {
+	char dir[32], sub[64], path[96], rotated[128];
+} at;
+
+static void log_file_cleanup(void)
 {
-	char dir[] = "/tmp/sg-audit-XXXXXX", path[128], sub[96], rotated[160];
+	th_cleanup();
+	if (at.rotated[0])
+		unlink(at.rotated);
+	if (at.path[0])
+		unlink(at.path);
+	if (at.sub[0])
+		rmdir(at.sub);
+	if (at.dir[0])
+		rmdir(at.dir);
+}
+
+Test(audit, log_file_is_created_with_modes_and_reopened, .fini = log_file_cleanup)
+{
 	struct sg_config cfg;
 	struct sysgated *d = NULL;
 	struct stat st;
@@ -313,37 +329,34 @@ Test(audit, log_file_is_created_with_modes_and_reopened)
 	ssize_t n;
 	int fd;
 
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(sub, sizeof(sub), "%s/sub", dir);
-	snprintf(path, sizeof(path), "%s/audit.log", sub);
-	snprintf(rotated, sizeof(rotated), "%s.1", path);
+	snprintf(at.dir, sizeof(at.dir), "/tmp/sg-audit-XXXXXX");
+	cr_assert_not_null(mkdtemp(at.dir));
+	snprintf(at.sub, sizeof(at.sub), "%s/sub", at.dir);
+	snprintf(at.path, sizeof(at.path), "%s/audit.log", at.sub);
+	snprintf(at.rotated, sizeof(at.rotated), "%s.1", at.path);
 	sysgated_config_init(&cfg);
-	cfg.audit_path = path;
+	cfg.audit_path = at.path;
 	cfg.log_level = LOG_ERR;
 	cr_assert_eq(daemon_new(&cfg, &d), 0);
 
-	cr_expect_eq(stat(sub, &st), 0);
+	cr_expect_eq(stat(at.sub, &st), 0);
 	cr_expect_eq(st.st_mode & 07777, 0750, "dir mode %o", st.st_mode & 07777);
-	cr_expect_eq(stat(path, &st), 0);
+	cr_expect_eq(stat(at.path, &st), 0);
 	cr_expect_eq(st.st_mode & 07777, 0640, "file mode %o", st.st_mode & 07777);
 
 	audit_emit(d, json_object_new_string("one"), 1, 0);
-	cr_assert_eq(rename(path, rotated), 0);
+	cr_assert_eq(rename(at.path, at.rotated), 0);
 	cr_expect_eq(audit_reopen(d), 0);
 	audit_emit(d, json_object_new_string("two"), 1, 0);
 	d = daemon_free(d);
 
-	fd = open(rotated, O_RDONLY | O_CLOEXEC);
+	fd = open(at.rotated, O_RDONLY | O_CLOEXEC);
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	cr_expect_eq(n, 6);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(at.path, O_RDONLY | O_CLOEXEC);
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	buf[n > 0 ? n : 0] = '\0';
 	cr_expect_str_eq(buf, "\"two\"\n");
-	unlink(rotated);
-	unlink(path);
-	rmdir(sub);
-	rmdir(dir);
 }

@@ -308,3 +308,25 @@ Test(session, a_shim_in_another_pid_namespace_names_its_child_in_its_own_view)
 	cr_expect_eq(session_find(d, id)->target_pid, kids[0]);
 	close(sv[0]);
 }
+
+Test(session, an_overlong_policy_name_is_refused)
+{
+	struct sysgated *d = th_daemon();
+	struct conn c = peer(d);
+	char reason[SG_REASON_MAX], *name = malloc(8192);
+	struct th_target t;
+	struct sg_msg m;
+	uint64_t id = 0;
+
+	cr_assert_not_null(name);
+	memset(name, 'a', 8191);
+	name[8191] = '\0';
+	th_target_start(&t, route, 1, body_wait);
+	m = reg_msg((uint32_t)t.pid, SG_MECH_NOTIFY, good_policy);
+	m.str = name;
+	m.str_len = 8191;
+	cr_expect_eq(session_register(d, &c, &m, t.listener, reason, sizeof(reason), &id),
+		     -ENAMETOOLONG);
+	cr_expect_eq(d->n_sessions, 0);
+	free(name);
+}
