@@ -128,30 +128,25 @@ const char *sg_daemon_path(void)
 char *sg_read_file(const char *path)
 {
 	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	size_t len = 0, n;
-	char chunk[8192];
+	size_t len = 0, cap = 8192, n;
+	char *buf;
 
 	if (!f)
 		return NULL;
-	buf = track(calloc(1, 1));
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		char *nb = realloc(buf, len + n + 1);
-
-		cr_assert_not_null(nb, "out of memory");
-		/* realloc moved it: update the tracked pointer */
-		for (size_t i = sg_h.n_allocs; i-- > 0;)
-			if (sg_h.allocs[i] == buf) {
-				sg_h.allocs[i] = nb;
-				break;
-			}
-		buf = nb;
-		memcpy(buf + len, chunk, n);
+	buf = malloc(cap);
+	cr_assert_not_null(buf, "out of memory");
+	while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
 		len += n;
-		buf[len] = '\0';
+		if (cap - len - 1 == 0) {
+			char *nb = realloc(buf, cap *= 2);
+
+			cr_assert_not_null(nb, "out of memory");
+			buf = nb;
+		}
 	}
 	fclose(f);
-	return buf;
+	buf[len] = '\0';
+	return track(buf);
 }
 
 const char *sg_write_file(const char *name, const char *text, mode_t mode)
@@ -217,6 +212,16 @@ static void __attribute__((noreturn, format(printf, 1, 2))) setup_fail(const cha
 	va_end(ap);
 	sg_teardown();
 	cr_assert_fail("%s", msg);
+	abort();
+}
+
+void sg_skip(const char *reason)
+{
+	static char msg[1024];
+
+	snprintf(msg, sizeof(msg), "%s", reason);
+	sg_teardown();
+	cr_skip_test("%s", msg);
 	abort();
 }
 
@@ -336,6 +341,16 @@ int sg_daemon_stop(void)
 	close(sg_h.daemon_pidfd);
 	sg_h.daemon = -1;
 	return st;
+}
+
+void sg_daemon_kill(void)
+{
+	cr_assert_gt(sg_h.daemon, 0, "no daemon");
+	kill(sg_h.daemon, SIGKILL);
+	while (waitpid(sg_h.daemon, NULL, 0) < 0 && errno == EINTR)
+		;
+	close(sg_h.daemon_pidfd);
+	sg_h.daemon = -1;
 }
 
 /* Every child of this process (a subreaper: orphans of our commands land here). */

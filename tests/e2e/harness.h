@@ -6,6 +6,10 @@
  * fixtures (sg_setup/sg_setup_daemon + sg_teardown) clean up every process and
  * file even when the test fails.  Strings and JSON returned by the harness are
  * owned by it and stay valid until sg_teardown().
+ *
+ * Environment: SG_BUILD_ROOT (set by meson) locates the programs; SG_E2E_KEEP=1
+ * keeps each test's directory (audit log, daemon stderr, command output) for a
+ * post-mortem; SG_E2E_VERBOSE=1 starts the daemon with -v.
  */
 #pragma once
 
@@ -52,6 +56,9 @@ void sg_setup_daemon(void);
 /* Fixture: stop everything started, reap every child, remove the directory. */
 void sg_teardown(void);
 
+/* Skip the test: clean up first (criterion runs no .fini after cr_skip_test). */
+void sg_skip(const char *reason) __attribute__((noreturn));
+
 /* The temporary directory, the daemon's socket and audit log, the daemon's pid. */
 const char *sg_dir(void);
 const char *sg_sock(void);
@@ -63,6 +70,8 @@ const char *sg_daemon_stderr(void);
 void sg_assert_daemon_alive(void);
 /* Send SIGTERM to the daemon and wait for it; returns its wait status. */
 int sg_daemon_stop(void);
+/* Kill the daemon with SIGKILL (a crash) and reap it. */
+void sg_daemon_kill(void);
 
 /* printf into a string the harness frees at teardown. */
 char *sg_strf(const char *fmt, ...) sg_printf_(1, 2);

@@ -17,6 +17,8 @@ struct sg_harness {
 	size_t n_allocs, cap_allocs;
 	json_object **jsons; /* put at teardown */
 	size_t n_jsons, cap_jsons;
+	json_object *audit_cache; /* the audit log as last parsed (tracked) */
+	off_t audit_cache_size;   /* the log's size then */
 	struct sg_proc **procs; /* every command started */
 	size_t n_procs, cap_procs;
 };

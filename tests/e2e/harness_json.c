@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "harness.h"
 #include "harness_int.h"
@@ -33,13 +34,23 @@ void sg_json_free_all(void)
 
 json_object *sg_json_parse(const char *text, const char *what)
 {
+	struct json_tokener *tok = json_tokener_new();
+	size_t len = strlen(text), end;
 	enum json_tokener_error jerr;
-	json_object *o = json_tokener_parse_verbose(text, &jerr);
+	json_object *o;
 
-	cr_assert(o != NULL || jerr == json_tokener_success,
-		  "%s: output is not one JSON document (%s):\n%s", what,
-		  json_tokener_error_desc(jerr), text);
-	return sg_json_track(o);
+	cr_assert_not_null(tok, "out of memory");
+	/* the documents are objects or arrays: they end without a terminator */
+	o = json_tokener_parse_ex(tok, text, (int)len);
+	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	sg_json_track(o);
+	cr_assert(o && jerr == json_tokener_success, "%s: output is not a JSON document (%s):\n%s",
+		  what, json_tokener_error_desc(jerr), text);
+	cr_assert_eq(strspn(text + end, " \t\r\n"), len - end,
+		     "%s: more than one JSON document:\n%s", what, text);
+	return o;
 }
 
 json_object *sg_jsonl_parse(const char *text, const char *what)
@@ -131,9 +142,18 @@ size_t sg_jsonl_count(json_object *arr, const char *key, ...)
 
 json_object *sg_audit(void)
 {
-	char *text = sg_read_file(sg_h.audit);
+	struct stat st;
+	char *text;
 
-	return sg_jsonl_parse(text ? text : "", "audit log");
+	/* the log only grows: parse it again only when it did */
+	if (stat(sg_h.audit, &st) < 0)
+		st.st_size = 0;
+	if (sg_h.audit_cache && st.st_size == sg_h.audit_cache_size)
+		return sg_h.audit_cache;
+	text = sg_read_file(sg_h.audit);
+	sg_h.audit_cache = sg_jsonl_parse(text ? text : "", "audit log");
+	sg_h.audit_cache_size = text ? (off_t)strlen(text) : 0;
+	return sg_h.audit_cache;
 }
 
 json_object *sg_audit_find(const char *key, ...)
@@ -258,7 +278,8 @@ const char *sg_jtext(json_object *o)
 {
 	if (!o)
 		return "(none)";
-	return sg_strf("%s", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	return sg_strf("%s", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+								   JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
 bool sg_rule_is(json_object *rec, const char *policy_path, unsigned line)

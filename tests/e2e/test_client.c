@@ -164,7 +164,7 @@ Test(client, non_root_sees_none_of_roots_sessions)
 	int64_t id;
 
 	if (geteuid() != 0)
-		cr_skip_test("needs root to run a client as another user");
+		sg_skip("needs root to run a client as another user");
 	p = root_session(&id);
 
 	r = ctl_as_nobody(list_args);

@@ -170,3 +170,31 @@ Test(embedded, embedded_flag_ignores_a_running_daemon, .init = sg_setup_daemon)
 	cr_expect_eq(json_object_array_length(sg_audit()), 0, "%s", sg_jtext(sg_audit()));
 	sg_assert_no_leftovers(2000);
 }
+
+Test(embedded, private_directory_in_tmp_is_removed)
+{
+	const char *log = sg_strf("%s/embedded.log", sg_dir());
+	/* no $XDG_RUNTIME_DIR: the private socket goes to /tmp */
+	const char *env[] = { sg_strf("SYSGATE_SOCKET=%s/nosock", sg_dir()), "XDG_RUNTIME_DIR",
+			      NULL };
+	const char *argv[] = { sg_run_path(), "-v", "-p", deny_policy(), "--log", log, "--",
+			       sg_target("exit_with"), "0", NULL };
+	struct sg_opts o = { .env = env };
+	struct sg_result *r = sg_run(argv, &o);
+	const char *at, *end;
+	char *sock, *slash;
+	struct stat st;
+
+	sg_assert_exit(r, 0);
+	sg_assert_no_leftovers(2000);
+	/* where it listened is only known from its -v message */
+	at = strstr(r->err, "embedded daemon (pid ");
+	at = at ? strstr(at, " at '") : NULL;
+	end = at ? strchr(at + 5, '\'') : NULL;
+	cr_assert(at && end, "no 'using an embedded daemon ... at' message with -v:\n%s", r->err);
+	sock = sg_strf("%.*s", (int)(end - at - 5), at + 5);
+	slash = strrchr(sock, '/');
+	cr_assert_not_null(slash, "%s", sock);
+	*slash = '\0';
+	cr_expect(lstat(sock, &st) < 0, "the private directory %s is left behind", sock);
+}

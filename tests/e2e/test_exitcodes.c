@@ -4,6 +4,7 @@
  * sysgate-run's exit status: the command's own, 128+N for a signal, 127 and
  * 126 for a command that cannot be found or run, 125 for its own failures.
  */
+#include <signal.h>
 #include <string.h>
 
 #include "harness.h"
@@ -35,8 +36,15 @@ Test(exitcodes, missing_command_is_127)
 
 	sg_assert_exit(r, 127);
 	cr_expect(strstr(r->err, "no-such-command"), "no message naming the command:\n%s", r->err);
-	r = sg_shim(allow_policy(), "sysgate-e2e-no-such-command-in-path", NULL);
-	sg_assert_exit(r, 127);
+	/* a PATH of searchable directories only: an unsearchable one would make it EACCES */
+	{
+		const char *env[] = { "PATH=/usr/local/bin:/usr/bin:/bin", NULL };
+		struct sg_opts o = { .env = env };
+
+		r = sg_run(sg_shim_argv(allow_policy(), "sysgate-e2e-no-such-command-in-path", NULL),
+			   &o);
+		sg_assert_exit(r, 127);
+	}
 }
 
 Test(exitcodes, non_executable_command_is_126)
@@ -87,4 +95,19 @@ Test(exitcodes, no_command_is_125)
 	const char *argv[] = { sg_run_path(), "-s", sg_sock(), "-p", allow_policy(), NULL };
 
 	sg_assert_exit(sg_run(argv, NULL), 125);
+}
+
+Test(exitcodes, sigterm_to_sysgate_run_reaches_the_command)
+{
+	const char *ready = sg_strf("%s/ready", sg_dir());
+	struct sg_opts o = { .stdin_pipe = true };
+	struct sg_proc *p = sg_spawn(sg_shim_argv(allow_policy(), sg_target("waiter"), "-r", ready,
+						  NULL),
+				     &o);
+	struct sg_result *r;
+
+	sg_wait_file(ready);
+	kill(p->pid, SIGTERM);
+	r = sg_wait(p);
+	sg_assert_exit(r, 128 + 15);
 }

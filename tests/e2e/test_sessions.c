@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -161,4 +162,99 @@ Test(sessions, stats_and_sessions_count_the_verdicts)
 	cr_expect(row && row_count(row, "fake") == 250, "%s", sg_jtext(rows));
 
 	finish(p, "9");
+}
+
+Test(sessions, daemon_death_fails_closed)
+{
+	const char *pol = sg_policy("live", "version 1\ndefault allow\ngetppid fake 5\n");
+	const char *ready = sg_strf("%s/ready", sg_dir());
+	struct sg_proc *p = start_waiter(pol, "5", ready);
+	struct sg_result *r;
+
+	sg_wait_file(ready);
+	/* the daemon crashes while the session runs: the routed call must not be allowed */
+	sg_daemon_kill();
+	close(p->stdin_fd);
+	p->stdin_fd = -1;
+	r = sg_wait(p);
+	sg_assert_exit(r, 1);
+	cr_expect(strstr(r->out, "before wait = 5 "), "%s", r->out);
+	cr_expect(strstr(r->out, "after wait = -1 errno=ENOSYS "), "%s", r->out);
+}
+
+Test(sessions, starting_exec_is_continued_even_when_exec_is_denied)
+{
+	const char *pol = sg_policy("noexec", "version 1\n"
+					      "default allow\n"
+					      "execve, execveat deny EPERM\n");
+	struct sg_result *r = sg_shim(pol, sg_target("do_exec"), "EPERM", "/bin/true", NULL);
+	json_object *rec;
+
+	/* sysgate-run's own exec of do_exec went through; do_exec's exec did not */
+	sg_assert_exit(r, 0);
+	cr_expect_str_eq(r->out, "exec=-1 errno=EPERM\n");
+	cr_assert_eq(sg_audit_wait_n(1, "event", "session-end", NULL), 1);
+	cr_expect_eq(sg_audit_count("event", "syscall", NULL), 1, "%s", sg_jtext(sg_audit()));
+	rec = sg_audit_find("event", "syscall", "syscall", "execve", NULL);
+	cr_assert_not_null(rec, "%s", sg_jtext(sg_audit()));
+	cr_expect_str_eq(sg_jstr(rec, "verdict"), "deny", "%s", sg_jtext(rec));
+	cr_expect_str_eq(sg_jstr(rec, "errno_name"), "EPERM", "%s", sg_jtext(rec));
+	cr_expect_str_eq(sg_jstr(rec, "comm"), "do_exec", "%s", sg_jtext(rec));
+}
+
+Test(sessions, starting_exec_is_recorded_when_a_rule_says_log)
+{
+	const char *pol = sg_policy("logexec", "version 1\n"
+					       "default allow\n"
+					       "execve allow log\n");
+	struct sg_result *r = sg_shim(pol, sg_target("exit_with"), "0", NULL);
+	json_object *rec;
+
+	sg_assert_exit(r, 0);
+	rec = sg_audit_wait("event", "syscall", "syscall", "execve", NULL);
+	cr_assert_not_null(rec, "the logged exec was not recorded:\n%s", sg_jtext(sg_audit()));
+	cr_expect_str_eq(sg_jstr(rec, "verdict"), "allow", "%s", sg_jtext(rec));
+	cr_expect(sg_rule_is(rec, pol, 3), "%s", sg_jtext(rec));
+}
+
+Test(sessions, users_see_only_their_own_sessions)
+{
+	const char *pol = sg_policy("live", "version 1\ndefault allow\ngetppid fake 5\n");
+	const char *udir = sg_strf("%s/nobody", sg_dir());
+	const char *rr = sg_strf("%s/ready-root", sg_dir()), *rn = sg_strf("%s/ready", udir);
+	struct sg_opts on = { .stdin_pipe = true, .as_nobody = true };
+	const char *list_args[] = { sg_ctl_path(), "-s", sg_sock(), "--json", "sessions", NULL };
+	struct sg_opts onc = { .as_nobody = true };
+	struct sg_proc *root, *user;
+	struct sg_result *r;
+	json_object *doc, *mine;
+	long pid_root, pid_user;
+	int64_t uid = -1;
+
+	if (geteuid() != 0)
+		sg_skip("needs root to run a session as another user");
+	cr_assert_eq(mkdir(udir, 0700), 0);
+	cr_assert_eq(chown(udir, SG_NOBODY, SG_NOBODY), 0);
+	root = start_waiter(pol, "5", rr);
+	user = sg_spawn(sg_shim_argv(pol, sg_target("waiter"), "-v", "5", "-r", rn, NULL), &on);
+	pid_root = ready_pid(rr);
+	pid_user = ready_pid(rn);
+
+	/* root sees both */
+	doc = list_sessions();
+	cr_expect_eq(json_object_array_length(doc), 2, "%s", sg_jtext(doc));
+	mine = sg_jsonl_find(doc, "pid", sg_strf("%ld", pid_user), NULL);
+	cr_expect(mine && sg_jint(mine, "uid", &uid) && uid == SG_NOBODY, "%s", sg_jtext(doc));
+
+	/* the user sees only its own */
+	r = sg_run(list_args, &onc);
+	sg_assert_exit(r, 0);
+	doc = sg_json_parse(r->out, r->cmd);
+	cr_expect_eq(json_object_array_length(doc), 1, "uid %d sees: %s", SG_NOBODY, r->out);
+	cr_expect_not_null(sg_jsonl_find(doc, "pid", sg_strf("%ld", pid_user), NULL), "%s",
+			   r->out);
+	cr_expect_null(sg_jsonl_find(doc, "pid", sg_strf("%ld", pid_root), NULL), "%s", r->out);
+
+	finish(root, "5");
+	finish(user, "5");
 }

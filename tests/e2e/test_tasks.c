@@ -27,9 +27,18 @@ Test(tasks, threads_all_see_the_faked_value)
 						"default allow\n"
 						"getppid fake 4242\n");
 	struct sg_result *r = sg_shim(pol, sg_target("threads"), "8", "2000", "4242", NULL);
+	json_object *end;
+	int64_t n;
 
 	sg_assert_exit(r, 0);
 	cr_expect_str_eq(r->out, "threads: 8 x 2000 calls, 0 wrong\n");
+	/* invariant 5: not one record lost */
+	end = sg_audit_wait("event", "session-end", NULL);
+	cr_assert_not_null(end, "the session did not end");
+	cr_expect(sg_jint(end, "notifications", &n) && n == 16000, "%s", sg_jtext(end));
+	cr_expect_eq(sg_audit_count("event", "syscall", "syscall", "getppid", "verdict", "fake",
+				    "value", "4242", NULL),
+		     16000);
 }
 
 Test(tasks, threads_get_only_their_own_verdicts)
@@ -60,6 +69,20 @@ Test(tasks, forked_children_get_only_their_own_verdicts)
 
 	sg_assert_exit(r, 0);
 	cr_expect_str_eq(r->out, "forker: 8 children x 500 calls, 0 failed\n");
+}
+
+Test(tasks, kill_rule_kills_every_thread)
+{
+	const char *pol = sg_policy("kill", "version 1\n"
+					    "default allow\n"
+					    "getppid kill\n");
+	struct sg_result *r = sg_shim(pol, sg_target("threads"), "4", "100", "0", NULL);
+
+	sg_assert_exit(r, 128 + 9);
+	cr_expect_eq(r->out[0], '\0', "it ran on: %s", r->out);
+	cr_expect_not_null(sg_audit_wait("event", "syscall", "syscall", "getppid", "verdict",
+					 "kill", NULL),
+			   "%s", sg_jtext(sg_audit()));
 }
 
 Test(tasks, daemon_survives_targets_killed_with_calls_pending)

@@ -2,10 +2,11 @@
 /*
  * waiter [-v VALUE [-n CALLS]] [-r READY] [-g GO] [-t SECONDS]: keeps a session
  * alive.  With -v it checks that raw getppid calls (CALLS of them, default 1)
- * return VALUE (a faked value) before and after waiting.  With -r it writes its pid to READY (atomically, via rename)
- * once the first check is done.  It then waits until the file GO exists (-g),
- * or else until standard input reaches end of file; -t bounds the wait
- * (default 60 s, exit 3 when it expires).  Exits 0 only when every check held.
+ * return VALUE (a faked value) before and after waiting.  With -r it writes its
+ * pid to READY (atomically, via rename) once the first check is done.  It then
+ * waits until the file GO exists (-g), or else until standard input reaches end
+ * of file; -t bounds the wait (default 60 s, exit 3 when it expires).  Exits 0
+ * only when every check held.
  */
 #include <fcntl.h>
 #include <poll.h>
@@ -19,18 +20,25 @@
 static int check_value(const char *when, int have_value, long value, long calls)
 {
 	long r = 0, wrong = 0;
+	int err = 0;
+	char buf[16];
 
 	if (!have_value)
 		return 0;
 	for (long i = 0; i < calls; i++) {
-		long v = syscall(SYS_getppid, 0);
+		long v;
 
-		if (i == 0 || v != value)
+		errno = 0;
+		v = syscall(SYS_getppid, 0);
+		if (i == 0 || (v != value && wrong == 0)) {
 			r = v;
+			err = v == -1 ? errno : 0;
+		}
 		wrong += v != value;
 	}
-	printf("waiter: getppid %s wait = %ld (expected %ld, %ld of %ld calls wrong)\n", when,
-	       r, value, wrong, calls);
+	printf("waiter: getppid %s wait = %ld%s%s (expected %ld, %ld of %ld calls wrong)\n",
+	       when, r, err ? " errno=" : "", err ? target_errno_name(err, buf, sizeof(buf)) : "",
+	       value, wrong, calls);
 	fflush(stdout);
 	return wrong == 0 ? 0 : 1;
 }
