@@ -35,6 +35,7 @@ static char *default_path(void)
 	return p;
 }
 
+/* Find CMD as execvp would (PATH search, default PATH when unset). */
 int command_find(const char *cmd, char **ret_path)
 {
 	_cleanup_free_ char *path = NULL;

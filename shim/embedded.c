@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <syslog.h>
@@ -72,6 +73,7 @@ static _Noreturn void embedded_child(struct embedded *e, int listen_fd, const st
 	/* Out of the terminal's process groups: no ^C, ^Z or hangup meant for the
 	 * command, and no SIGTTOU when writing the audit log to the terminal. */
 	(void)setsid();
+	(void)prctl(PR_SET_NAME, "sysgated");
 	/* Hold no reference to the command's standard input and output (a pipe
 	 * reader would wait for us); standard error carries our diagnostics. */
 	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -80,6 +82,11 @@ static _Noreturn void embedded_child(struct embedded *e, int listen_fd, const st
 		_exit(EXIT_FAILURE);
 	}
 	(void)safe_close(fd);
+	/* Nor to any other fd our caller left open (ours are all O_CLOEXEC and
+	 * useless here): only the listening socket stays. */
+	if (listen_fd > 3)
+		(void)close_range(3, (unsigned)listen_fd - 1, 0);
+	(void)close_range((unsigned)listen_fd + 1, ~0U, 0);
 
 	sysgated_config_init(&cfg);
 	cfg.listen_fd = listen_fd;
@@ -101,6 +108,7 @@ static _Noreturn void embedded_child(struct embedded *e, int listen_fd, const st
 	_exit(r < 0 ? EXIT_FAILURE : EXIT_SUCCESS);
 }
 
+/* Start a private daemon listening in a new private directory. */
 int embedded_start(struct embedded *e, const struct run_opts *o, const struct run_signals *s)
 {
 	_cleanup_close_ int listen_fd = -EBADF;
@@ -119,6 +127,7 @@ int embedded_start(struct embedded *e, const struct run_opts *o, const struct ru
 	return 0; /* our copy of the listening socket is closed on return */
 }
 
+/* Reap the daemon if it has exited: 1, 0 while it runs, -errno. */
 int embedded_reap(struct embedded *e, int *ret_status)
 {
 	int status;
@@ -137,6 +146,7 @@ int embedded_reap(struct embedded *e, int *ret_status)
 	return 1;
 }
 
+/* Wait for the daemon to exit by itself; 1 when a forwarded signal ends the wait. */
 int embedded_wait(struct embedded *e, const struct run_signals *s, int *ret_status)
 {
 	struct signalfd_siginfo si;
@@ -157,6 +167,7 @@ int embedded_wait(struct embedded *e, const struct run_signals *s, int *ret_stat
 	}
 }
 
+/* Stop the daemon (SIGTERM, SIGKILL after a while) and reap it. */
 void embedded_stop(struct embedded *e)
 {
 	struct timespec ts = { .tv_nsec = 10 * 1000 * 1000 };
@@ -176,6 +187,7 @@ reap:
 	e->pid = 0;
 }
 
+/* Remove the socket and the private directory; accepts an unset struct. */
 void embedded_remove(struct embedded *e)
 {
 	if (e->sock_path)

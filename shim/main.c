@@ -24,6 +24,7 @@ static void vlog(int r, const char *fmt, va_list ap)
 	fputc('\n', stderr);
 }
 
+/* Print "sysgate-run: MSG: strerror" (no strerror when r >= 0); returns r. */
 int shim_err(int r, const char *fmt, ...)
 {
 	va_list ap;
@@ -34,6 +35,7 @@ int shim_err(int r, const char *fmt, ...)
 	return r;
 }
 
+/* Print "sysgate-run: MSG"; returns r. */
 int shim_errx(int r, const char *fmt, ...)
 {
 	va_list ap;
@@ -44,6 +46,7 @@ int shim_errx(int r, const char *fmt, ...)
 	return r;
 }
 
+/* Print "sysgate-run: MSG" with -v only. */
 void shim_info(const char *fmt, ...)
 {
 	va_list ap;
@@ -53,11 +56,6 @@ void shim_info(const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog(0, fmt, ap);
 	va_end(ap);
-}
-
-bool shim_verbose(void)
-{
-	return verbose;
 }
 
 static void help(void)
@@ -184,12 +182,18 @@ static int parse_argv(int argc, char *argv[], struct run_opts *o)
 		case ':':
 			shim_errx(0, "option '%s' needs an argument", argv[optind - 1]);
 			return -EINVAL;
-		default:
-			if (optopt && optopt != '?')
+		default: {
+			const char *arg = argv[optind - 1];
+
+			if (strncmp(arg, "--", 2) != 0)
 				shim_errx(0, "unknown option '-%c'", optopt);
+			else if (optopt && strchr(arg, '='))
+				shim_errx(0, "option '%.*s' takes no argument",
+					  (int)strcspn(arg, "="), arg);
 			else
-				shim_errx(0, "unknown option '%s'", argv[optind - 1]);
+				shim_errx(0, "unknown option '%s'", arg);
 			return -EINVAL;
+		}
 		}
 	}
 	if (!o->policy[0] || !o->log[0]) {
@@ -218,6 +222,7 @@ static int ensure_std_fds(void)
 	return 0;
 }
 
+/* Parse the options and run the command. */
 int main(int argc, char *argv[])
 {
 	struct run_opts o = {

@@ -30,6 +30,7 @@ static int try_dir(const char *dir, const char *name, char **ret_path)
 	return 1;
 }
 
+/* Resolve a --policy argument: a file, or NAME.policy in the policy directories. */
 int policy_find(const char *arg, char **ret_path)
 {
 	const char *env = getenv("SYSGATE_POLICY_PATH");
@@ -62,6 +63,7 @@ int policy_find(const char *arg, char **ret_path)
 	return -ENOENT;
 }
 
+/* Where policy_find looks for a NAME, for messages (malloc'd). */
 char *policy_find_describe(void)
 {
 	const char *env = getenv("SYSGATE_POLICY_PATH");

@@ -321,12 +321,39 @@ static int daemon_call(struct launch *l, const void *pkt, size_t len, const int 
 	return 0;
 }
 
-/* Why the embedded daemon is unusable, when it is the one that failed. */
+/* After a failed connect or HELLO: did the embedded daemon exit (it closes the socket on its way
+ * out, a moment before it can be reaped)?  1 and *ret_status, or 0. */
+static int embedded_reap_wait(struct embedded *e, int *ret_status)
+{
+	struct timespec ts = { .tv_nsec = 10 * 1000 * 1000 };
+
+	for (int i = 0; i < 50; i++) {
+		int r = embedded_reap(e, ret_status);
+
+		if (r != 0)
+			return r > 0;
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
+/* Report that the embedded daemon is unusable (how it exited, if it did); returns r. */
 static int embedded_failed(struct launch *l, int r)
 {
+	char what[64] = "";
+	int status;
+
+	if (l->emb.pid > 0 && embedded_reap_wait(&l->emb, &status) > 0) {
+		if (WIFEXITED(status))
+			snprintf(what, sizeof(what), "it exited with status %d", WEXITSTATUS(status));
+		else
+			snprintf(what, sizeof(what), "it was killed by signal %d", WTERMSIG(status));
+	} else
+		snprintf(what, sizeof(what), "%s", strerror(-r));
 	if (l->opts->embedded)
-		return shim_err(r, "cannot start an embedded daemon");
-	return shim_err(r, "no daemon at %s and cannot start an embedded one", l->daemon_path);
+		return shim_errx(r, "cannot start an embedded daemon: %s", what);
+	return shim_errx(r, "no daemon at %s and cannot start an embedded one: %s",
+			 l->daemon_path, what);
 }
 
 /* Connect to the daemon, or start an embedded one. */
@@ -366,7 +393,7 @@ static int daemon_hello(struct launch *l)
 	const char *reason;
 	struct sg_msg m;
 	ssize_t n;
-	int r, status;
+	int r;
 
 	n = proto_encode_hello(l->buf, SG_MSG_MAX, SG_ROLE_SHIM);
 	if (n < 0)
@@ -374,21 +401,10 @@ static int daemon_hello(struct launch *l)
 	r = daemon_call(l, l->buf, (size_t)n, NULL, 0, &m, &reason);
 	if (r == -EINTR && l->abort_sig)
 		return r;
-	if (r < 0 && l->emb.pid > 0 && embedded_reap(&l->emb, &status) > 0) {
-		char what[64];
-
-		if (WIFEXITED(status))
-			snprintf(what, sizeof(what), "it exited with status %d", WEXITSTATUS(status));
-		else
-			snprintf(what, sizeof(what), "it was killed by signal %d", WTERMSIG(status));
-		if (l->opts->embedded)
-			return shim_errx(-ECHILD, "cannot start an embedded daemon: %s", what);
-		return shim_errx(-ECHILD, "no daemon at %s and cannot start an embedded one: %s",
-				l->daemon_path, what);
-	}
+	if (r < 0 && l->emb.pid > 0)
+		return embedded_failed(l, r);
 	if (r < 0)
-		return shim_err(r, "daemon at '%s': hello failed%s%s",
-				l->emb.pid > 0 ? l->emb.sock_path : l->daemon_path,
+		return shim_err(r, "daemon at '%s': hello failed%s%s", l->daemon_path,
 				reason ? ": " : "", reason ? reason : "");
 	if (m.type == SG_MSG_ERROR)
 		return shim_errx(-EPERM, "the daemon refused sysgate-run: %s", m.str);
@@ -557,6 +573,7 @@ static int start_failed(const struct launch *l)
 	return l->abort_sig ? 128 + l->abort_sig : SHIM_EXIT_FAILURE;
 }
 
+/* Load the policy, start the command under its filter, wait; the exit code. */
 int run_command(const struct run_opts *o)
 {
 	_cleanup_(launch_done) struct launch l = {
@@ -581,14 +598,12 @@ int run_command(const struct run_opts *o)
 		return SHIM_EXIT_CANNOT_EXEC;
 	}
 	l.buf = malloc(SG_MSG_MAX);
-	if (!l.buf)
-		{
+	if (!l.buf) {
 		shim_err(-ENOMEM, "out of memory");
 		return SHIM_EXIT_FAILURE;
 	}
 	r = signals_setup(&l.sig);
-	if (r < 0)
-		{
+	if (r < 0) {
 		shim_err(r, "cannot set up signal handling");
 		return SHIM_EXIT_FAILURE;
 	}

@@ -51,8 +51,6 @@ _printf_(2, 3) int shim_err(int r, const char *fmt, ...);
 _printf_(2, 3) int shim_errx(int r, const char *fmt, ...);
 /* Print "sysgate-run: MSG" with -v only. */
 _printf_(1, 2) void shim_info(const char *fmt, ...);
-/* Whether -v was given. */
-bool shim_verbose(void);
 
 /* run.c */
 
@@ -80,7 +78,7 @@ int signals_setup(struct run_signals *s);
 int signals_restore(const struct run_signals *s);
 /* Read one pending signal: 1 and *ret, 0 when none is pending, or -errno. */
 int signals_read(const struct run_signals *s, struct signalfd_siginfo *ret);
-/* Wait until a signal is pending (timeout_ms < 0: forever); 1, 0 on timeout, -errno. */
+/* Wait until a signal is pending (timeout_ms < 0: forever): 1, 0 on timeout or EINTR, -errno. */
 int signals_wait(const struct run_signals *s, int timeout_ms);
 /* Whether si is a forwarded signal that child did not already get. */
 bool signals_should_forward(const struct run_signals *s, const struct signalfd_siginfo *si,

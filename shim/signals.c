@@ -9,6 +9,7 @@
 
 static const int forwarded[] = { SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2 };
 
+/* Block the forwarded signals and SIGCHLD; read them from a signalfd. */
 int signals_setup(struct run_signals *s)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
@@ -38,6 +39,7 @@ int signals_setup(struct run_signals *s)
 	return 0;
 }
 
+/* Give a child back the mask and SIGCHLD disposition we started with. */
 int signals_restore(const struct run_signals *s)
 {
 	if (sigaction(SIGCHLD, &s->orig_chld, NULL) < 0)
@@ -47,6 +49,7 @@ int signals_restore(const struct run_signals *s)
 	return 0;
 }
 
+/* Read one pending signal: 1, 0 when none is pending, -errno. */
 int signals_read(const struct run_signals *s, struct signalfd_siginfo *ret)
 {
 	ssize_t n;
@@ -61,6 +64,7 @@ int signals_read(const struct run_signals *s, struct signalfd_siginfo *ret)
 	return 1;
 }
 
+/* Wait until a signal is pending: 1, 0 on timeout or EINTR, -errno. */
 int signals_wait(const struct run_signals *s, int timeout_ms)
 {
 	struct pollfd p = { .fd = s->fd, .events = POLLIN };
@@ -72,6 +76,7 @@ int signals_wait(const struct run_signals *s, int timeout_ms)
 	return r > 0;
 }
 
+/* Whether si is a forwarded signal the command did not get by itself. */
 bool signals_should_forward(const struct run_signals *s, const struct signalfd_siginfo *si,
 			    pid_t child)
 {
@@ -87,6 +92,7 @@ bool signals_should_forward(const struct run_signals *s, const struct signalfd_s
 	return true;
 }
 
+/* Close the signalfd; the signals stay blocked. */
 void signals_done(struct run_signals *s)
 {
 	/* The mask stays: a signal still pending must not kill us on the way out
