@@ -163,3 +163,51 @@ int ctl_list(struct ctl_conn *c, const void *pkt, ssize_t len, const char *what,
 					 "the end of the list", what);
 	}
 }
+
+static int list_add_row(const struct sg_msg *m, void *userdata)
+{
+	const struct ctl_list_view *v = ((void **)userdata)[0];
+
+	return v->add_row(m, ((void **)userdata)[1]);
+}
+
+static int list_add_json(const struct sg_msg *m, void *userdata)
+{
+	const struct ctl_list_view *v = ((void **)userdata)[0];
+	struct json_object *o = v->to_json(m);
+
+	if (!o || json_object_array_add(((void **)userdata)[1], o) < 0) {
+		json_object_put(o);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* A list command: send the request, collect the rows as a table or (--json) a JSON array,
+ * and print it. */
+int ctl_list_print(const struct ctl_config *cfg, const void *pkt, ssize_t len,
+		   const struct ctl_list_view *v)
+{
+	struct ctl_conn c = { .fd = -EBADF };
+	struct table *t = NULL;
+	struct json_object *arr = NULL;
+	void *ud[2] = { (void *)v, NULL };
+	int r;
+
+	if (cfg->json)
+		ud[1] = arr = json_object_new_array();
+	else
+		ud[1] = t = table_new(v->n_cols, v->headers, v->align);
+	if (!ud[1])
+		return ctl_error(-ENOMEM, "out of memory");
+	r = ctl_connect(cfg, &c);
+	if (r >= 0)
+		r = ctl_list(&c, pkt, len, v->what, v->row_type,
+			     arr ? list_add_json : list_add_row, ud);
+	if (r >= 0)
+		r = arr ? json_print(arr) : table_print(t, stdout);
+	ctl_conn_done(&c);
+	json_object_put(arr);
+	table_free(t);
+	return r;
+}

@@ -52,10 +52,9 @@ struct json_object *session_to_json(const struct sg_msg *m)
 }
 
 /* Add one SESSION message as a table row. */
-static int add_row(const struct sg_msg *m, void *userdata)
+static int add_row(const struct sg_msg *m, struct table *t)
 {
 	const struct sg_msg_session *s = &m->u.session;
-	struct table *t = userdata;
 	char started[64];
 	int r = 0;
 
@@ -71,44 +70,18 @@ static int add_row(const struct sg_msg *m, void *userdata)
 	return r < 0 ? -ENOMEM : 0;
 }
 
-/* Add one SESSION message to a JSON array. */
-static int add_json(const struct sg_msg *m, void *userdata)
-{
-	struct json_object *o = session_to_json(m);
-
-	if (!o || json_object_array_add(userdata, o) < 0) {
-		json_object_put(o);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
 /* sysgatectl sessions */
 int ctl_sessions(const struct ctl_config *cfg)
 {
-	struct ctl_conn c = { .fd = -EBADF };
-	struct table *t = NULL;
-	struct json_object *arr = NULL;
+	static const struct ctl_list_view view = {
+		.what = "sessions", .row_type = SG_MSG_SESSION,
+		.n_cols = ARRAY_SIZE(headers), .headers = headers, .align = "rrrllllrrrr",
+		.add_row = add_row, .to_json = session_to_json,
+	};
 	uint8_t pkt[64];
-	int r;
 
-	if (cfg->json)
-		arr = json_object_new_array();
-	else
-		t = table_new(ARRAY_SIZE(headers), headers, "rrrllllrrrr");
-	if (!t && !arr)
-		return ctl_error(-ENOMEM, "out of memory");
-	r = ctl_connect(cfg, &c);
-	if (r >= 0)
-		r = ctl_list(&c, pkt, proto_encode_empty(pkt, sizeof(pkt), SG_MSG_SESSIONS_REQ),
-			     "sessions", SG_MSG_SESSION, arr ? add_json : add_row,
-			     arr ? (void *)arr : (void *)t);
-	if (r >= 0)
-		r = arr ? json_print(arr) : table_print(t, stdout);
-	ctl_conn_done(&c);
-	json_object_put(arr);
-	table_free(t);
-	return r;
+	return ctl_list_print(cfg, pkt, proto_encode_empty(pkt, sizeof(pkt), SG_MSG_SESSIONS_REQ),
+			      &view);
 }
 
 static int print_one_human(const struct sg_msg *m)

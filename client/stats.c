@@ -33,10 +33,9 @@ void stat_names(uint32_t arch, int32_t nr, const char **ret_arch, char *arch_buf
 	syscall_name(arch, nr, name_buf, name_size);
 }
 
-static int add_row(const struct sg_msg *m, void *userdata)
+static int add_row(const struct sg_msg *m, struct table *t)
 {
 	const struct sg_msg_stat *st = &m->u.stat;
-	struct table *t = userdata;
 	char abuf[16], name[SG_SYSCALL_NAME_MAX];
 	const char *arch;
 	int r = 0;
@@ -50,7 +49,7 @@ static int add_row(const struct sg_msg *m, void *userdata)
 	return r < 0 ? -ENOMEM : 0;
 }
 
-static int add_json(const struct sg_msg *m, void *userdata)
+static struct json_object *stat_to_json(const struct sg_msg *m)
 {
 	const struct sg_msg_stat *st = &m->u.stat;
 	struct json_object *o = json_object_new_object();
@@ -58,44 +57,26 @@ static int add_json(const struct sg_msg *m, void *userdata)
 	const char *arch;
 
 	if (!o)
-		return -ENOMEM;
+		return NULL;
 	stat_names(st->arch, st->nr, &arch, abuf, sizeof(abuf), name, sizeof(name));
 	json_object_object_add(o, "session", json_object_new_uint64(st->session_id));
 	json_object_object_add(o, "arch", json_object_new_string(arch));
 	json_object_object_add(o, "syscall", json_object_new_string(name));
 	json_object_object_add(o, "nr", json_object_new_int(st->nr));
 	json_object_object_add(o, "counts", counts_to_json(st->counts));
-	if (json_object_array_add(userdata, o) < 0) {
-		json_object_put(o);
-		return -ENOMEM;
-	}
-	return 0;
+	return o;
 }
 
 /* sysgatectl stats [--session ID] */
 int ctl_stats(const struct ctl_config *cfg)
 {
-	struct ctl_conn c = { .fd = -EBADF };
-	struct table *t = NULL;
-	struct json_object *arr = NULL;
+	static const struct ctl_list_view view = {
+		.what = "stats", .row_type = SG_MSG_STAT,
+		.n_cols = ARRAY_SIZE(headers), .headers = headers, .align = "rllrrrrrr",
+		.add_row = add_row, .to_json = stat_to_json,
+	};
 	uint8_t pkt[64];
-	int r;
 
-	if (cfg->json)
-		arr = json_object_new_array();
-	else
-		t = table_new(ARRAY_SIZE(headers), headers, "rllrrrrrr");
-	if (!t && !arr)
-		return ctl_error(-ENOMEM, "out of memory");
-	r = ctl_connect(cfg, &c);
-	if (r >= 0)
-		r = ctl_list(&c, pkt, proto_encode_stats_req(pkt, sizeof(pkt), cfg->session_id),
-			     "stats", SG_MSG_STAT, arr ? add_json : add_row,
-			     arr ? (void *)arr : (void *)t);
-	if (r >= 0)
-		r = arr ? json_print(arr) : table_print(t, stdout);
-	ctl_conn_done(&c);
-	json_object_put(arr);
-	table_free(t);
-	return r;
+	return ctl_list_print(cfg, pkt, proto_encode_stats_req(pkt, sizeof(pkt), cfg->session_id),
+			      &view);
 }

@@ -59,6 +59,21 @@ int ctl_next(struct ctl_conn *c, const char *what, struct sg_msg *ret);
  * negative errno stops the list and is reported here. */
 int ctl_list(struct ctl_conn *c, const void *pkt, ssize_t len, const char *what,
 	     uint16_t row_type, int (*fn)(const struct sg_msg *m, void *userdata), void *userdata);
+struct table;
+
+/* How a list command shows its rows: a table row, or a JSON object each. */
+struct ctl_list_view {
+	const char *what;  /* the command, for messages */
+	uint16_t row_type; /* SG_MSG_* of each row */
+	size_t n_cols;
+	const char *const *headers;
+	const char *align; /* table_new() alignment, one letter per column */
+	int (*add_row)(const struct sg_msg *m, struct table *t);
+	struct json_object *(*to_json)(const struct sg_msg *m);
+};
+/* Run a list request and print its rows as a table, or a JSON array with --json. */
+int ctl_list_print(const struct ctl_config *cfg, const void *pkt, ssize_t len,
+		   const struct ctl_list_view *v);
 /* Report a reply of a type the request does not allow; returns -EBADMSG. */
 int ctl_unexpected(const char *what, const struct sg_msg *m);
 
