@@ -83,3 +83,22 @@ int command_find(const char *cmd, char **ret_path)
 	}
 	return eacces ? -EACCES : -ENOENT;
 }
+
+/* The argv execvp uses for a file without '#!': /bin/sh path ARGS... (the strings are
+ * borrowed; free the array only).  NULL without memory. */
+char **command_sh_argv(char *path, char *const *argv)
+{
+	size_t n = 0;
+	char **v;
+
+	while (argv[n])
+		n++;
+	v = calloc(n + 2, sizeof(*v));
+	if (!v)
+		return NULL;
+	v[0] = (char *)"/bin/sh";
+	v[1] = path;
+	for (size_t i = 1; i < n; i++)
+		v[i + 1] = argv[i];
+	return v;
+}

@@ -86,6 +86,7 @@ struct launch {
 	struct sg_policy *policy;
 	struct sock_fprog prog;
 	char *exec_path;
+	char **sh_argv; /* /bin/sh exec_path ARGS...: execvp's way with a script lacking '#!' */
 	struct run_signals sig;
 	struct embedded emb;
 	const char *daemon_path; /* the socket we tried first */
@@ -118,6 +119,7 @@ static void launch_done(struct launch *l)
 	signals_done(&l->sig);
 	free(l->buf);
 	free(l->exec_path);
+	free(l->sh_argv);
 	free(l->prog.filter);
 	policy_free(l->policy);
 	free(l->policy_text);
@@ -173,6 +175,8 @@ static _Noreturn void child_run(const struct launch *l)
 		cpu_relax();
 
 	execve(l->exec_path, l->opts->argv, environ);
+	if (errno == ENOEXEC) /* no '#!': a shell script, as execvp runs it (decided by policy) */
+		execve(l->sh_argv[0], l->sh_argv, environ);
 	e = errno;
 	atomic_store_explicit(&pg->err, e, memory_order_relaxed);
 	atomic_store_explicit(&pg->state, CHILD_EXECFAILED, memory_order_release);
@@ -597,8 +601,9 @@ int run_command(const struct run_opts *o)
 		shim_err(r, "cannot execute '%s'", o->argv[0]);
 		return SHIM_EXIT_CANNOT_EXEC;
 	}
+	l.sh_argv = command_sh_argv(l.exec_path, o->argv);
 	l.buf = malloc(SG_MSG_MAX);
-	if (!l.buf) {
+	if (!l.buf || !l.sh_argv) {
 		shim_err(-ENOMEM, "out of memory");
 		return SHIM_EXIT_FAILURE;
 	}

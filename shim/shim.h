@@ -62,6 +62,8 @@ int run_command(const struct run_opts *o);
 /* Find CMD as execvp would; 0 and *ret_path, -ENOENT when absent, -EACCES or
  * another negative errno when found but not executable. */
 int command_find(const char *cmd, char **ret_path);
+/* The argv execvp uses for a file without '#!': /bin/sh PATH ARGS...; free the array only. */
+char **command_sh_argv(char *path, char *const *argv);
 
 /* policy_find.c */
 

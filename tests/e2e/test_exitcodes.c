@@ -111,3 +111,13 @@ Test(exitcodes, sigterm_to_sysgate_run_reaches_the_command)
 	r = sg_wait(p);
 	sg_assert_exit(r, 128 + 15);
 }
+
+Test(exitcodes, script_without_shebang_runs_under_sh)
+{
+	const char *script = sg_write_file("noshebang", "echo \"ran with $# args: $*\"\nexit 4\n",
+					   0755);
+	struct sg_result *r = sg_shim(allow_policy(), script, "a", "b", NULL);
+
+	sg_assert_exit(r, 4);
+	cr_expect(strstr(r->out, "ran with 2 args: a b"), "the script did not run:\n%s", r->out);
+}
