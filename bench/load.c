@@ -4,6 +4,8 @@
  * and per-call latency), and k waiting sessions (the daemon's memory).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,19 +14,6 @@
 
 #include "bench.h"
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median_of(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 static void kill_all(struct sg_proc *p, int k)
 {
 	for (int i = 0; i < k; i++)
@@ -32,86 +21,147 @@ static void kill_all(struct sg_proc *p, int k)
 			sg_kill(&p[i]);
 }
 
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Append the m latencies target i wrote to lat + i * m; the file is removed. */
+static int read_latencies(struct sg_bench *b, int i, long m, int64_t *lat)
+{
+	char path[128];
+	size_t want = (size_t)m * sizeof(*lat), got = 0;
+	int fd, r = 0;
+
+	snprintf(path, sizeof(path), "%s/lat.%d", b->dir, i);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (got < want) {
+		ssize_t k = read(fd, (char *)(lat + (size_t)i * (size_t)m) + got, want - got);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			r = k < 0 ? -errno : -EBADMSG;
+			break;
+		}
+		got += (size_t)k;
+	}
+	close(fd);
+	unlink(path);
+	return r;
+}
+
+static void unlink_latencies(struct sg_bench *b, int k)
+{
+	char path[128];
+
+	for (int i = 0; i < k; i++) {
+		snprintf(path, sizeof(path), "%s/lat.%d", b->dir, i);
+		unlink(path);
+	}
+}
+
+/* Percentiles of all k * m calls, in us. */
+static void distribution(int64_t *lat, size_t n, struct load_fig *f)
+{
+	qsort(lat, n, sizeof(*lat), cmp_i64);
+	f->p50_us = (double)lat[n / 2] / 1e3;
+	f->p90_us = (double)lat[n - 1 - n / 10] / 1e3;
+	f->p99_us = (double)lat[n - 1 - n / 100] / 1e3;
+	f->p999_us = (double)lat[n - 1 - n / 1000] / 1e3;
+	f->max_us = (double)lat[n - 1] / 1e3;
+}
+
+/* Reap target i, check its summary and its latencies; widen [*t_start, *t_end]. */
+static int collect_one(struct sg_bench *b, struct sg_proc *p, int i, long m, long long t0,
+		       int64_t *lat, long long *t_start, long long *t_end, int *late)
+{
+	char out[256];
+	long long s, e;
+	double mean;
+	long v;
+	int r = sg_collect(p, out, sizeof(out), mono_ms() + 120000 + m / 10);
+
+	if (r < 0)
+		return r;
+	if (sscanf(out, "%lf %lld %lld %ld", &mean, &s, &e, &v) != 4)
+		return -EBADMSG;
+	if (v != 7) {
+		fprintf(stderr, "sysgate-bench: routed getppid returned %ld, not 7\n", v);
+		return -EPROTO;
+	}
+	if (s > t0 + 50000000)
+		(*late)++;
+	if (i == 0 || s < *t_start)
+		*t_start = s;
+	if (e > *t_end)
+		*t_end = e;
+	return read_latencies(b, i, m, lat);
+}
+
 /* One run: k targets, m calls each, all starting at one instant. */
 static int load_once(struct sg_bench *b, int k, long m, struct load_fig *f)
 {
 	struct sg_proc *p = calloc((size_t)k, sizeof(*p));
-	char count[32], start[32], out[256];
-	const char *args[] = { "getppid", count, start, NULL };
+	int64_t *lat = malloc((size_t)k * (size_t)m * sizeof(*lat));
+	char count[32], start[32], file[128];
+	const char *args[] = { "getppid", count, start, file, NULL };
 	long long t_start = 0, t_end = 0, t0;
-	struct timespec now;
-	double p50_sum = 0;
 	int r = 0, started = 0;
 
-	if (!p)
+	if (!p || !lat) {
+		free(p), free(lat);
 		return -ENOMEM;
+	}
 	for (int i = 0; i < k; i++)
 		p[i].out = p[i].in = -1;
-	clock_gettime(CLOCK_MONOTONIC, &now);
 	/* room for every sysgate-run to start and register before the common start */
-	t0 = (long long)now.tv_sec * 1000000000 + now.tv_nsec + (300LL + 25LL * k) * 1000000;
+	t0 = mono_ms() * 1000000 + (300LL + 25LL * k) * 1000000;
 	snprintf(count, sizeof(count), "%ld", m);
 	snprintf(start, sizeof(start), "%lld", t0);
-	*f = (struct load_fig){ .targets = k };
-	for (; started < k && r == 0; started++)
+	*f = (struct load_fig){ .targets = k, .calls = m };
+	for (; started < k && r == 0; started++) {
+		snprintf(file, sizeof(file), "%s/lat.%d", b->dir, started);
 		r = sg_spawn(b, "quiet", false, &p[started], args);
-	for (int i = 0; i < started && r == 0; i++) {
-		double mean, p50, p99;
-		long long s, e;
-		long v;
-
-		r = sg_collect(&p[i], out, sizeof(out), mono_ms() + 120000);
-		if (r < 0)
-			break;
-		if (sscanf(out, "%lf %lf %lf %lld %lld %ld", &mean, &p50, &p99, &s, &e, &v) != 6) {
-			r = -EBADMSG;
-			break;
-		}
-		if (v != 7) {
-			fprintf(stderr, "sysgate-bench: routed getppid returned %ld, not 7\n", v);
-			r = -EPROTO;
-			break;
-		}
-		if (s > t0 + 50000000)
-			fprintf(stderr, "sysgate-bench: a target started %lld ms late\n",
-				(s - t0) / 1000000);
-		if (i == 0 || s < t_start)
-			t_start = s;
-		if (e > t_end)
-			t_end = e;
-		f->worst_p50_us = p50 / 1e3 > f->worst_p50_us ? p50 / 1e3 : f->worst_p50_us;
-		f->worst_p99_us = p99 / 1e3 > f->worst_p99_us ? p99 / 1e3 : f->worst_p99_us;
-		p50_sum += p50 / 1e3;
 	}
+	for (int i = 0; i < started && r == 0; i++)
+		r = collect_one(b, &p[i], i, m, t0, lat, &t_start, &t_end, &f->late);
 	kill_all(p, started);
+	unlink_latencies(b, started);
 	free(p);
-	if (r < 0)
-		return r;
-	f->calls_per_s = (double)k * (double)m / ((double)(t_end - t_start) / 1e9);
-	f->mean_p50_us = p50_sum / k;
-	return 0;
+	if (r == 0) {
+		f->calls_per_s = (double)k * (double)m / ((double)(t_end - t_start) / 1e9);
+		distribution(lat, (size_t)k * (size_t)m, f);
+	}
+	free(lat);
+	return r;
 }
 
 /* k concurrent targets of m routed calls each; median over runs of each figure. */
 int load_run(struct sg_bench *b, int k, long m, int runs, struct load_fig *f)
 {
-	double v[4][99];
+	double v[6][RUNS_MAX];
 	struct load_fig one;
-	int r;
+	int r, late = 0;
 
-	if (runs > 99)
-		runs = 99;
+	if (runs > RUNS_MAX)
+		runs = RUNS_MAX;
 	for (int i = 0; i < runs; i++) {
 		r = load_once(b, k, m, &one);
 		if (r < 0)
 			return r;
-		v[0][i] = one.calls_per_s, v[1][i] = one.worst_p50_us;
-		v[2][i] = one.worst_p99_us, v[3][i] = one.mean_p50_us;
+		v[0][i] = one.calls_per_s, v[1][i] = one.p50_us, v[2][i] = one.p90_us;
+		v[3][i] = one.p99_us, v[4][i] = one.p999_us, v[5][i] = one.max_us;
+		late += one.late;
 	}
-	*f = (struct load_fig){ .targets = k, .calls_per_s = median_of(v[0], runs),
-				.worst_p50_us = median_of(v[1], runs),
-				.worst_p99_us = median_of(v[2], runs),
-				.mean_p50_us = median_of(v[3], runs) };
+	*f = (struct load_fig){ .targets = k, .calls = m, .late = late,
+				.calls_per_s = median(v[0], runs), .p50_us = median(v[1], runs),
+				.p90_us = median(v[2], runs), .p99_us = median(v[3], runs),
+				.p999_us = median(v[4], runs), .max_us = median(v[5], runs) };
 	return 0;
 }
 

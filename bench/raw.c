@@ -1,16 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The kernel's own cost of each path, measured by talking to it directly: a bare
- * syscall, the same call under a plain ALLOW filter, and a raw USER_NOTIF round
- * trip answered by a dedicated supervisor process (with SYNC_WAKE_UP when the
- * kernel has it).  The limits sysgate is compared with.
+ * The kernel's limit of the notify path, measured by talking to it directly: a raw
+ * USER_NOTIF round trip answered by a dedicated supervisor process (with SYNC_WAKE_UP
+ * when the kernel has it), and the bare loop every limit is timed with.  The bare
+ * syscall and the ALLOW filters are timed by bench-target itself (target.c).
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/audit.h>
-#include <linux/filter.h>
 #include <linux/seccomp.h>
-#include <stddef.h>
 #include <poll.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -86,59 +83,23 @@ static int recv_fd(int sock)
 	return fd;
 }
 
-/* The plain ALLOW filter: 50 rules allowing other syscalls, then ALLOW. */
-static int load_allow50(void)
-{
-	struct sock_filter f[4 + 2 * 50 + 1];
-	struct sock_fprog prog = { .filter = f };
-	unsigned short n = 0;
-
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-					      offsetof(struct seccomp_data, arch));
-#if defined(__x86_64__)
-	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
-#elif defined(__aarch64__)
-	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_AARCH64, 1, 0);
-#else
-	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JA, 0, 0, 0);
-#endif
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-					      offsetof(struct seccomp_data, nr));
-	for (unsigned nr = 0, rules = 0; rules < 50; nr++) {
-		if (nr == SYS_getppid || nr == SYS_getpid)
-			continue;
-		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 1);
-		f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-		rules++;
-	}
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	prog.len = n;
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
-	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
-		return -errno;
-	return 0;
-}
-
-/* Child: load ctx (and pass its listener to the parent when notify), or the plain
- * ALLOW filter; time n getppid calls, write the result to the pipe, exit. */
-static _Noreturn void child_measure(scmp_filter_ctx ctx, bool notify, int sock, int out, long n)
+/* Child: load ctx, pass its listener to the parent, time n getppid calls, write the
+ * result to the pipe, exit. */
+static _Noreturn void child_measure(scmp_filter_ctx ctx, int sock, int out, long n)
 {
 	double ns;
+	int fd;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	if (notify ? seccomp_load(ctx) < 0 : load_allow50() < 0)
+	if (seccomp_load(ctx) < 0)
 		_exit(3);
-	if (notify) {
-		int fd = seccomp_notify_fd(ctx);
-
-		/* sendmsg is not routed by this filter: no deadlock. */
-		if (fd < 0 || send_fd(sock, fd) < 0)
-			_exit(4);
-		close(fd);
-	}
+	/* sendmsg is not routed by this filter: no deadlock. */
+	fd = seccomp_notify_fd(ctx);
+	if (fd < 0 || send_fd(sock, fd) < 0)
+		_exit(4);
+	close(fd);
 	ns = time_calls(SYS_getppid, n);
-	if (notify && syscall(SYS_getppid) != 7)
+	if (syscall(SYS_getppid) != 7)
 		_exit(6); /* the supervisor's answer did not arrive */
 	if (write(out, &ns, sizeof(ns)) != sizeof(ns))
 		_exit(5);
@@ -179,8 +140,8 @@ static int serve(int fd, bool *ret_sync)
 	return r;
 }
 
-/* Run n calls in a filtered child; 0 and *ret_ns, or negative errno. */
-static int measure_filtered(bool notify, long n, double *ret_ns, bool *ret_sync)
+/* getppid routed by USER_NOTIF and answered by a dedicated process. */
+int raw_notify(long n, double *ret_ns, bool *ret_sync)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	int sv[2] = { -1, -1 }, pipefd[2] = { -1, -1 }, fd = -1, st, r = 0;
@@ -188,7 +149,7 @@ static int measure_filtered(bool notify, long n, double *ret_ns, bool *ret_sync)
 
 	if (!ctx)
 		return -ENOMEM;
-	if (notify && seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(getppid), 0) < 0)
+	if (seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(getppid), 0) < 0)
 		r = -EINVAL;
 	if (r == 0 && (pipe2(pipefd, O_CLOEXEC) < 0 ||
 		       socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0))
@@ -201,14 +162,12 @@ static int measure_filtered(bool notify, long n, double *ret_ns, bool *ret_sync)
 		goto out;
 	}
 	if (pid == 0)
-		child_measure(ctx, notify, sv[1], pipefd[1], n);
+		child_measure(ctx, sv[1], pipefd[1], n);
 	close(pipefd[1]);
 	close(sv[1]); /* a child that dies before sending its listener: EOF, not a hang */
 	pipefd[1] = sv[1] = -1;
-	if (notify) {
-		fd = recv_fd(sv[0]);
-		r = fd < 0 ? fd : serve(fd, ret_sync);
-	}
+	fd = recv_fd(sv[0]);
+	r = fd < 0 ? fd : serve(fd, ret_sync);
 	if (r == 0) { /* bounded: a child that hangs is killed */
 		struct pollfd p = { .fd = pipefd[0], .events = POLLIN };
 
@@ -235,18 +194,4 @@ out:
 	}
 	seccomp_release(ctx);
 	return r;
-}
-
-/* getppid under a filter of 50 rules allowing other syscalls and a default ALLOW. */
-int raw_allow(long n, double *ret_ns)
-{
-	bool sync;
-
-	return measure_filtered(false, n, ret_ns, &sync);
-}
-
-/* getppid routed by USER_NOTIF and answered by a dedicated process. */
-int raw_notify(long n, double *ret_ns, bool *ret_sync)
-{
-	return measure_filtered(true, n, ret_ns, ret_sync);
 }

@@ -172,7 +172,8 @@ int sg_bench_policy(struct sg_bench *b, const char *name, const char *text)
 	return fclose(f) == 0 ? 0 : -EIO;
 }
 
-/* Start sysgate-run -s DIR/sock -p DIR/POLICY.policy -- bench-target ARGS... */
+/* Start sysgate-run -s DIR/sock -p DIR/POLICY.policy -- bench-target ARGS..., or
+ * bench-target ARGS... alone when policy is NULL. */
 int sg_spawn(struct sg_bench *b, const char *policy, bool with_stdin, struct sg_proc *p,
 	     const char *const *args)
 {
@@ -184,9 +185,12 @@ int sg_spawn(struct sg_bench *b, const char *policy, bool with_stdin, struct sg_
 	snprintf(run, sizeof(run), "%s/shim/sysgate-run", b->build);
 	snprintf(target, sizeof(target), "%s/bench/bench-target", b->build);
 	sock_path(b, sock, sizeof(sock));
-	snprintf(pol, sizeof(pol), "%s/%s.policy", b->dir, policy);
-	argv[n++] = run, argv[n++] = "-s", argv[n++] = sock, argv[n++] = "-p", argv[n++] = pol;
-	argv[n++] = "--", argv[n++] = target;
+	snprintf(pol, sizeof(pol), "%s/%s.policy", b->dir, policy ? policy : "");
+	if (policy) {
+		argv[n++] = run, argv[n++] = "-s", argv[n++] = sock, argv[n++] = "-p";
+		argv[n++] = pol, argv[n++] = "--";
+	}
+	argv[n++] = target;
 	for (int i = 0; args[i] && n < 15; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
@@ -210,7 +214,7 @@ int sg_spawn(struct sg_bench *b, const char *policy, bool with_stdin, struct sg_
 		dup2(o[1], 1);
 		if (in[0] >= 0)
 			dup2(in[0], 0);
-		execv(run, (char *const *)argv);
+		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
 	setpgid(pid, pid);
@@ -312,18 +316,19 @@ int sg_collect(struct sg_proc *p, char *buf, size_t size, long long deadline_ms)
 	return 0;
 }
 
-/* Run bench-target CALL n under sysgate-run with POLICY; *ret_ns, checks the result. */
-int sg_bench_run(struct sg_bench *b, const char *policy, const char *call, long n,
-		 long expect, double *ret_ns)
+/* Run bench-target [--filter FILTER] CALL n under sysgate-run with POLICY (NULL: directly);
+ * *ret_ns; the call's last result must be expect unless expect < 0. */
+int sg_bench_run(struct sg_bench *b, const char *policy, const char *filter, const char *call,
+		 long n, long expect, double *ret_ns)
 {
 	char count[32], out[128];
-	const char *args[] = { call, count, NULL };
+	const char *args[] = { "--filter", filter, call, count, NULL };
 	struct sg_proc p;
 	long got = 0;
 	int r;
 
 	snprintf(count, sizeof(count), "%ld", n);
-	r = sg_spawn(b, policy, false, &p, args);
+	r = sg_spawn(b, policy, false, &p, filter ? args : args + 2);
 	if (r < 0)
 		return r;
 	r = sg_collect(&p, out, sizeof(out), mono_ms() + 60000 + n / 10);
@@ -333,7 +338,7 @@ int sg_bench_run(struct sg_bench *b, const char *policy, const char *call, long 
 		return -EBADMSG;
 	if (expect >= 0 && got != expect) {
 		fprintf(stderr, "sysgate-bench: %s returned %ld under %s, expected %ld\n", call,
-			got, policy, expect);
+			got, policy ? policy : "no policy", expect);
 		return -EPROTO;
 	}
 	return 0;
