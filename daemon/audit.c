@@ -167,7 +167,7 @@ static void put_args(json_object *o, const uint64_t *args, bool *ok)
 /* The record of one decided call (a new object, or NULL when out of memory). */
 json_object *audit_syscall_json(const struct audit_call *call)
 {
-	const struct seccomp_data *sd = &call->req->data;
+	const struct sg_call *sd = call->sc;
 	const struct task_meta *m = call->meta;
 	char name[SG_SYSCALL_NAME_MAX + 16], archbuf[16], rule[PATH_MAX + 32];
 	const char *errname;
@@ -177,10 +177,10 @@ json_object *audit_syscall_json(const struct audit_call *call)
 	if (!o)
 		return NULL;
 	put(o, "session", json_object_new_uint64(call->session), &ok);
-	put(o, "mechanism", json_object_new_string("notify"), &ok);
+	put(o, "mechanism", json_object_new_string(proto_mechanism_name(call->mech)), &ok);
 	/* Unknown (the task left before it could be confirmed): null, never a guess. */
 	json_object_object_add(o, "pid", m->have_status ? json_object_new_int64(m->tgid) : NULL);
-	put(o, "tid", json_object_new_int64(call->req->pid), &ok);
+	put(o, "tid", json_object_new_int64(sd->tid), &ok);
 	json_object_object_add(o, "comm", m->have_comm ? jstr(m->comm) : NULL);
 	json_object_object_add(o, "exe", m->have_exe ? jstr(m->exe) : NULL);
 	json_object_object_add(o, "uid", m->have_status ? json_object_new_int64(m->uid) : NULL);
@@ -190,7 +190,7 @@ json_object *audit_syscall_json(const struct audit_call *call)
 	put(o, "syscall", json_object_new_string(syscall_name(sd->arch, sd->nr, name,
 								sizeof(name))), &ok);
 	put(o, "nr", json_object_new_int64(sd->nr), &ok);
-	put_args(o, (const uint64_t *)sd->args, &ok);
+	put_args(o, sd->args, &ok);
 	put(o, "verdict", json_object_new_string(action_kind_to_string(call->verdict)), &ok);
 	if (call->verdict == SG_ACT_DENY) {
 		put(o, "errno", json_object_new_int64(call->err), &ok);

@@ -186,11 +186,21 @@ struct task_meta {
 	char exe[4096];
 };
 
+/* One intercepted call, whichever mechanism brought it (notify, trace, trap). */
+struct sg_call {
+	uint32_t arch;              /* AUDIT_ARCH_* */
+	int32_t nr;                 /* as the arch numbers it (x32: with __X32_SYSCALL_BIT) */
+	uint64_t args[SG_MAX_ARGS];
+	uint64_t ip;                /* instruction pointer */
+	pid_t tid;                  /* the calling thread as the daemon sees it; 0 unknown */
+};
+
 /* One decided call, as audit.c records it. */
 struct audit_call {
 	uint64_t session;
+	enum sg_mechanism mech;
 	const char *policy_file;
-	const struct seccomp_notif *req;
+	const struct sg_call *sc;
 	const struct task_meta *meta;
 	enum sg_action_kind verdict; /* what the policy said (the would-be verdict when audit) */
 	int err;                     /* SG_ACT_DENY */
@@ -251,6 +261,28 @@ void session_count(struct session *s, uint32_t arch, int nr, enum sg_count what)
 /* Whether fd is a seccomp user-notification listener. */
 bool fd_is_seccomp_listener(int fd);
 
+/* What a session's policy says about one call: what to carry out, how to count
+ * it, whether to record it (verdict.c). */
+struct verdict {
+	enum sg_action_kind kind; /* carried out: ALLOW = let the call run */
+	int err;                  /* DENY */
+	int64_t value;            /* FAKE */
+	enum sg_count count;
+	bool record;
+	struct task_meta meta;    /* read when record or kill */
+	struct audit_call call;   /* when record */
+};
+
+/* verdict.c */
+
+/* Decide c under s's policy (starting: the session's first routed call, see the
+ * STARTING rule); fills v, reads who made the call when it will be recorded or killed. */
+void verdict_decide(struct session *s, const struct sg_call *c, bool starting, struct verdict *v);
+/* A kill could not be carried out: fail closed, the call is denied EPERM. */
+void verdict_kill_failed(struct verdict *v);
+/* The call was answered as v says: count it and write its record. */
+void verdict_done(struct session *s, const struct sg_call *c, const struct verdict *v);
+
 /* notify.c */
 
 /* libevent callback of a session's listener. */
@@ -296,6 +328,9 @@ const struct stat_row *stats_get(const struct stats_table *t, uint32_t arch, int
 void stats_done(struct stats_table *t);
 
 /* proc.c */
+
+/* Who made a call, from /proc; fields stay unknown (have_* false) when unreadable. */
+void task_meta_read(pid_t tid, struct task_meta *m);
 
 /* Parse the text of /proc/PID/status (whole or in complete lines) into ret. */
 void proc_status_parse(const char *text, size_t len, struct proc_status *ret);

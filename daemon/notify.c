@@ -19,16 +19,6 @@
 #include "daemon.h"
 #include "log.h"
 
-/* What the daemon answers, and what it records. */
-struct answer {
-	enum sg_action_kind kind; /* carried out: ALLOW = CONTINUE */
-	int err;                  /* DENY */
-	int64_t value;            /* FAKE */
-	enum sg_count count;
-	bool record;
-	struct audit_call call; /* when record */
-};
-
 static int notif_id_valid(int fd, uint64_t id)
 {
 	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) < 0)
@@ -36,95 +26,8 @@ static int notif_id_valid(int fd, uint64_t id)
 	return 0;
 }
 
-/* Who made the call, from /proc; fields stay unknown when unreadable. */
-static void read_meta(pid_t tid, struct task_meta *m)
-{
-	struct proc_status st;
-	const unsigned need = PROC_HAVE_TGID | PROC_HAVE_UID | PROC_HAVE_GID;
-
-	m->have_status = m->have_comm = m->have_exe = false;
-	if (tid <= 0) /* outside the daemon's pid namespace */
-		return;
-	if (proc_status_read(tid, &st) == 0 && (st.have & need) == need) {
-		m->tgid = st.tgid;
-		m->uid = st.ruid;
-		m->gid = st.rgid;
-		m->have_status = true;
-	}
-	m->have_comm = proc_comm(tid, m->comm, sizeof(m->comm)) >= 0;
-	if (m->have_status)
-		m->have_exe = proc_exe(m->tgid, m->exe, sizeof(m->exe)) >= 0;
-}
-
-/* Decide the call: what to answer, how to count it, whether to record it. */
-static void decide(struct session *s, const struct seccomp_notif *req, bool starting,
-		   struct answer *ans)
-{
-	const struct sg_policy *p = s->policy;
-	const struct sg_rule *rule = NULL;
-	const struct sg_action *a;
-	uint64_t args[SG_MAX_ARGS];
-	bool audit;
-
-	memcpy(args, req->data.args, sizeof(args));
-	a = policy_decide(p, req->data.arch, req->data.nr, args, &rule);
-	audit = (a->flags & SG_FLAG_AUDIT) && a->kind != SG_ACT_ALLOW && a->kind != SG_ACT_EMULATE;
-
-	memset(ans, 0, sizeof(*ans));
-	ans->call.session = s->id;
-	ans->call.policy_file = p->file;
-	ans->call.req = req;
-	ans->call.verdict = a->kind;
-	ans->call.err = a->err;
-	ans->call.value = a->value;
-	ans->call.line = rule ? rule->line : p->def_line;
-	ans->call.is_default = rule == NULL;
-
-	/* STARTING: the shim's own exec of the command (see the brief) goes through. */
-	if (starting && req->pid == (uint32_t)s->target_pid && req->data.arch == s->d->native_arch &&
-	    (req->data.nr == __NR_execve || req->data.nr == __NR_execveat)) {
-		ans->kind = SG_ACT_ALLOW;
-		ans->count = SG_COUNT_ALLOW;
-		ans->record = a->flags & SG_FLAG_LOG;
-		ans->call.verdict = SG_ACT_ALLOW;
-		return;
-	}
-	if (audit) { /* a would-be verdict: allowed, recorded as what it would have been */
-		ans->kind = SG_ACT_ALLOW;
-		ans->count = SG_COUNT_AUDIT;
-		ans->record = true;
-		ans->call.audit = true;
-		return;
-	}
-	ans->kind = a->kind;
-	ans->err = a->err;
-	ans->value = a->value;
-	switch (a->kind) {
-	case SG_ACT_ALLOW:
-		ans->count = SG_COUNT_ALLOW;
-		ans->record = a->flags & SG_FLAG_LOG;
-		break;
-	case SG_ACT_DENY:
-	case SG_ACT_FAKE:
-	case SG_ACT_KILL:
-		ans->count = a->kind == SG_ACT_DENY ? SG_COUNT_DENY
-			     : a->kind == SG_ACT_FAKE ? SG_COUNT_FAKE : SG_COUNT_KILL;
-		ans->record = !(a->flags & SG_FLAG_QUIET) || (a->flags & SG_FLAG_LOG);
-		break;
-	default:
-		/* emulate is refused when the policy is loaded: reaching here is a bug. Fail closed. */
-		log_err(-ENOSYS, "session %" PRIu64 ": action %d reached the notify path, denying",
-			s->id, (int)a->kind);
-		ans->kind = ans->call.verdict = SG_ACT_DENY;
-		ans->err = ans->call.err = ENOSYS;
-		ans->count = SG_COUNT_DENY;
-		ans->record = true;
-		break;
-	}
-}
-
 /* SECCOMP_IOCTL_NOTIF_SEND; 0, or -ENOENT when the task left (not an error). */
-static int respond(struct session *s, const struct answer *ans)
+static int respond(struct session *s, const struct verdict *ans)
 {
 	struct seccomp_notif_resp *resp = s->resp;
 
@@ -186,24 +89,31 @@ static int kill_caller(struct session *s, const struct task_meta *m)
 	return 1;
 }
 
+/* The call of a notification, in the daemon's terms. */
+static void call_of(const struct seccomp_notif *req, struct sg_call *c)
+{
+	c->arch = req->data.arch;
+	c->nr = req->data.nr;
+	memcpy(c->args, req->data.args, sizeof(c->args));
+	c->ip = req->data.instruction_pointer;
+	c->tid = (pid_t)req->pid;
+}
+
 /* Answer one received notification. */
 static void handle(struct session *s)
 {
 	const struct seccomp_notif *req = s->req;
 	bool starting = s->state == SG_SESSION_STARTING;
-	struct task_meta meta;
-	struct answer ans;
+	struct verdict v;
+	struct sg_call c;
 	int r;
 
 	s->state = SG_SESSION_RUNNING;
-	decide(s, req, starting, &ans);
+	call_of(req, &c);
+	verdict_decide(s, &c, starting, &v);
 
-	if (ans.record || ans.kind == SG_ACT_KILL) {
-		read_meta((pid_t)req->pid, &meta);
-		ans.call.meta = &meta;
-	}
-	if (ans.kind == SG_ACT_KILL) {
-		r = kill_caller(s, &meta);
+	if (v.kind == SG_ACT_KILL) {
+		r = kill_caller(s, &v.meta);
 		if (r == 0) {
 			log_debug("session %" PRIu64 ": task %u left before it could be killed",
 				  s->id, req->pid);
@@ -212,23 +122,17 @@ static void handle(struct session *s)
 		if (r < 0) { /* fail closed: the call is denied */
 			log_err(r, "session %" PRIu64 ": cannot kill pid %u, denying its call",
 				s->id, req->pid);
-			ans.kind = ans.call.verdict = SG_ACT_DENY;
-			ans.err = ans.call.err = EPERM;
-			ans.count = SG_COUNT_DENY;
+			verdict_kill_failed(&v);
 		}
-	} else if (ans.record && notif_id_valid(s->fd, req->id) == -ENOENT) {
+	} else if (v.record && notif_id_valid(s->fd, req->id) == -ENOENT) {
 		/* The task left or was interrupted: the call did not happen, and what we
 		 * read may belong to another process that reused the pid. */
 		log_debug("session %" PRIu64 ": task %u left before the answer", s->id, req->pid);
 		return;
 	}
 
-	(void)respond(s, &ans);
-	s->d->notifications++;
-	s->notifications++;
-	session_count(s, req->data.arch, req->data.nr, ans.count);
-	if (ans.record)
-		(void)audit_syscall(s->d, &ans.call, s->uid);
+	(void)respond(s, &v);
+	verdict_done(s, &c, &v);
 }
 
 /* Handle at most one pending notification; see daemon.h. */

@@ -337,3 +337,23 @@ int proc_children(pid_t pid, pid_t *ret_pids, size_t max, size_t *ret_n)
 	*ret_n = ch.n;
 	return ch.truncated ? -E2BIG : 0;
 }
+
+/* Who made a call, from /proc; see daemon.h. */
+void task_meta_read(pid_t tid, struct task_meta *m)
+{
+	struct proc_status st;
+	const unsigned need = PROC_HAVE_TGID | PROC_HAVE_UID | PROC_HAVE_GID;
+
+	m->have_status = m->have_comm = m->have_exe = false;
+	if (tid <= 0) /* outside the daemon's pid namespace */
+		return;
+	if (proc_status_read(tid, &st) == 0 && (st.have & need) == need) {
+		m->tgid = st.tgid;
+		m->uid = st.ruid;
+		m->gid = st.rgid;
+		m->have_status = true;
+	}
+	m->have_comm = proc_comm(tid, m->comm, sizeof(m->comm)) >= 0;
+	if (m->have_status)
+		m->have_exe = proc_exe(m->tgid, m->exe, sizeof(m->exe)) >= 0;
+}

@@ -18,18 +18,17 @@
 
 TestSuite(audit, .fini = th_cleanup, .timeout = 30);
 
-static struct seccomp_notif req_for(int nr, uint32_t arch)
+static struct sg_call req_for(int nr, uint32_t arch)
 {
-	struct seccomp_notif req;
+	struct sg_call req;
 
 	memset(&req, 0, sizeof(req));
-	req.id = 77;
-	req.pid = 1234;
-	req.data.nr = nr;
-	req.data.arch = arch;
-	req.data.args[0] = 0;
-	req.data.args[1] = 0x7ffd1234;
-	req.data.args[5] = UINT64_MAX;
+	req.tid = 1234;
+	req.nr = nr;
+	req.arch = arch;
+	req.args[0] = 0;
+	req.args[1] = 0x7ffd1234;
+	req.args[5] = UINT64_MAX;
 	return req;
 }
 
@@ -71,10 +70,10 @@ static json_object *record(const struct audit_call *call)
 
 Test(audit, syscall_record_keys_are_exact_and_ordered)
 {
-	struct seccomp_notif req = req_for(__NR_openat, AUDIT_ARCH_X86_64);
+	struct sg_call req = req_for(__NR_openat, AUDIT_ARCH_X86_64);
 	struct task_meta m = meta_for("cat");
 	struct audit_call call = {
-		.session = 3, .policy_file = "/etc/p.policy", .req = &req, .meta = &m,
+		.session = 3, .policy_file = "/etc/p.policy", .sc = &req, .meta = &m,
 		.verdict = SG_ACT_DENY, .err = EACCES, .line = 5,
 	};
 	json_object *o = record(&call);
@@ -109,9 +108,9 @@ Test(audit, syscall_record_keys_are_exact_and_ordered)
 
 Test(audit, args_are_six_hex_strings)
 {
-	struct seccomp_notif req = req_for(__NR_getppid, AUDIT_ARCH_X86_64);
+	struct sg_call req = req_for(__NR_getppid, AUDIT_ARCH_X86_64);
 	struct task_meta m = meta_for("x");
-	struct audit_call call = { .session = 1, .policy_file = "p", .req = &req, .meta = &m,
+	struct audit_call call = { .session = 1, .policy_file = "p", .sc = &req, .meta = &m,
 				   .verdict = SG_ACT_ALLOW, .line = 2 };
 	json_object *o = record(&call), *args = json_object_object_get(o, "args");
 
@@ -125,9 +124,9 @@ Test(audit, args_are_six_hex_strings)
 
 Test(audit, x32_and_i386_calls_name_their_abi)
 {
-	struct seccomp_notif req = req_for(0x40000000 | 39, AUDIT_ARCH_X86_64);
+	struct sg_call req = req_for(0x40000000 | 39, AUDIT_ARCH_X86_64);
 	struct task_meta m = meta_for("x");
-	struct audit_call call = { .session = 1, .policy_file = "p", .req = &req, .meta = &m,
+	struct audit_call call = { .session = 1, .policy_file = "p", .sc = &req, .meta = &m,
 				   .verdict = SG_ACT_DENY, .err = 1, .line = 2 };
 	json_object *o = record(&call);
 
@@ -144,9 +143,9 @@ Test(audit, x32_and_i386_calls_name_their_abi)
 
 Test(audit, unknown_task_fields_are_null)
 {
-	struct seccomp_notif req = req_for(__NR_getppid, AUDIT_ARCH_X86_64);
+	struct sg_call req = req_for(__NR_getppid, AUDIT_ARCH_X86_64);
 	struct task_meta m;
-	struct audit_call call = { .session = 1, .policy_file = "p", .req = &req, .meta = &m,
+	struct audit_call call = { .session = 1, .policy_file = "p", .sc = &req, .meta = &m,
 				   .verdict = SG_ACT_ALLOW, .line = 2 };
 	json_object *o, *v = NULL;
 
@@ -182,9 +181,9 @@ Test(audit, time_is_rfc3339_utc_with_microseconds)
 
 Test(audit, odd_comm_is_escaped_and_round_trips)
 {
-	struct seccomp_notif req = req_for(__NR_getppid, AUDIT_ARCH_X86_64);
+	struct sg_call req = req_for(__NR_getppid, AUDIT_ARCH_X86_64);
 	struct task_meta m = meta_for("a\"b\\c\n\t\x01\xff\xc3\xa9/");
-	struct audit_call call = { .session = 1, .policy_file = "p", .req = &req, .meta = &m,
+	struct audit_call call = { .session = 1, .policy_file = "p", .sc = &req, .meta = &m,
 				   .verdict = SG_ACT_DENY, .err = 1, .line = 2 };
 	struct sysgated *d = th_daemon();
 	json_object *recs, *rec;
