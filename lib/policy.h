@@ -146,10 +146,17 @@ enum {
 	 * allows them in the kernel unconditionally: sysgate-run's own exec of the
 	 * command is then the session's first notification (see shim/run.c). */
 	SG_COMPILE_ROUTE_EXEC = 1 << 0,
+	/* Hand routed calls to the daemon with SCMP_ACT_TRACE(0) (a ptrace stop) or
+	 * SCMP_ACT_TRAP (SIGSYS in the process) instead of SCMP_ACT_NOTIFY. */
+	SG_COMPILE_ROUTE_TRACE = 1 << 1,
+	SG_COMPILE_ROUTE_TRAP = 1 << 2,
+	/* Route every syscall of the policy's arches (learning, swappable sessions):
+	 * the daemon decides them all; a bad arch still kills in the kernel. */
+	SG_COMPILE_ROUTE_ALL = 1 << 3,
 };
 
-/* Build a libseccomp filter: kernel actions for what needs no user space,
- * SCMP_ACT_NOTIFY for the rest, KILL_PROCESS on a bad arch. */
+/* Build a libseccomp filter: kernel actions for what needs no user space, the
+ * route action (NOTIFY, or TRACE/TRAP by flag) for the rest, KILL_PROCESS on a bad arch. */
 int policy_compile(const struct sg_policy *p, unsigned flags, scmp_filter_ctx *ret_ctx,
 		   struct sg_policy_error *reterr);
 /* Export the compiled filter as a BPF program; ret_prog->filter is malloc'd. */

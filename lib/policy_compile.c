@@ -31,6 +31,7 @@ struct compiler {
 	const struct sg_policy *p;
 	scmp_filter_ctx ctx;
 	uint32_t def;
+	uint32_t route; /* the action that hands a call to the daemon (NOTIFY, TRACE, TRAP) */
 	unsigned flags;
 	struct sg_policy_error *err;
 };
@@ -41,11 +42,11 @@ static void seccomp_releasep(scmp_filter_ctx *ctx)
 		seccomp_release(*ctx);
 }
 
-/* The kernel action carrying out a, or SCMP_ACT_NOTIFY when the daemon must decide. */
-static uint32_t kernel_action(const struct sg_action *a)
+/* The kernel action carrying out a, or c->route when the daemon must decide. */
+static uint32_t kernel_action(const struct compiler *c, const struct sg_action *a)
 {
-	if (policy_action_routed(a))
-		return SCMP_ACT_NOTIFY;
+	if (policy_action_routed(a) || (c->flags & SG_COMPILE_ROUTE_ALL))
+		return c->route;
 	switch (a->kind) {
 	case SG_ACT_ALLOW:
 		return SCMP_ACT_ALLOW;
@@ -56,7 +57,7 @@ static uint32_t kernel_action(const struct sg_action *a)
 	case SG_ACT_FAKE:
 		return SCMP_ACT_ERRNO(0);
 	default:
-		return SCMP_ACT_NOTIFY;
+		return c->route;
 	}
 }
 
@@ -121,7 +122,7 @@ static bool is_exec(const char *name)
 static int compile_syscall(struct compiler *c, const unsigned *rules, size_t n)
 {
 	const struct sg_rule *first = &c->p->rules[rules[0]];
-	uint32_t act = kernel_action(&first->action);
+	uint32_t act = kernel_action(c, &first->action);
 	bool route = false;
 	int r;
 
@@ -134,7 +135,7 @@ static int compile_syscall(struct compiler *c, const unsigned *rules, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		const struct sg_rule *x = &c->p->rules[rules[i]];
 
-		if (kernel_action(&x->action) != act || same_arg_twice(x))
+		if (kernel_action(c, &x->action) != act || same_arg_twice(x))
 			route = true;
 	}
 	/* sysgate-run's exec of the command must reach the daemon unless the kernel
@@ -143,7 +144,7 @@ static int compile_syscall(struct compiler *c, const unsigned *rules, size_t n)
 	    !(first->n_conds == 0 && act == SCMP_ACT_ALLOW))
 		route = true;
 	if (route)
-		return add_rule(c, NULL, first->name, SCMP_ACT_NOTIFY, first->line, first->col);
+		return add_rule(c, NULL, first->name, c->route, first->line, first->col);
 	for (size_t i = 0; i < n; i++) {
 		const struct sg_rule *x = &c->p->rules[rules[i]];
 
@@ -198,7 +199,7 @@ static int route_exec_without_rules(struct compiler *c)
 	int r;
 
 	if (!(c->flags & SG_COMPILE_ROUTE_EXEC) || c->def == SCMP_ACT_ALLOW ||
-	    c->def == SCMP_ACT_NOTIFY)
+	    c->def == c->route)
 		return 0;
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		bool has_rules = false;
@@ -207,7 +208,7 @@ static int route_exec_without_rules(struct compiler *c)
 			has_rules = strcmp(c->p->rules[k].name, names[i]) == 0;
 		if (has_rules)
 			continue;
-		r = add_rule(c, NULL, names[i], SCMP_ACT_NOTIFY, c->p->def_line, 1);
+		r = add_rule(c, NULL, names[i], c->route, c->p->def_line, 1);
 		if (r < 0)
 			return r;
 	}
@@ -250,7 +251,7 @@ static int setup_filter(struct compiler *c)
 }
 
 /* Build a libseccomp filter: kernel actions for what needs no user space,
- * SCMP_ACT_NOTIFY for the rest, KILL_PROCESS on a bad arch. */
+ * the route action (NOTIFY, or TRACE/TRAP by flag) for the rest, KILL_PROCESS on a bad arch. */
 int policy_compile(const struct sg_policy *p, unsigned flags, scmp_filter_ctx *ret_ctx,
 		   struct sg_policy_error *reterr)
 {
@@ -262,7 +263,12 @@ int policy_compile(const struct sg_policy *p, unsigned flags, scmp_filter_ctx *r
 		memset(reterr, 0, sizeof(*reterr));
 	if (!p || !ret_ctx || p->n_arches == 0)
 		return -EINVAL;
-	c = (struct compiler){ .p = p, .def = kernel_action(&p->def), .flags = flags, .err = reterr };
+	c = (struct compiler){ .p = p, .flags = flags, .err = reterr };
+	c.route = (flags & SG_COMPILE_ROUTE_TRACE) ? SCMP_ACT_TRACE(0)
+		  : (flags & SG_COMPILE_ROUTE_TRAP) ? SCMP_ACT_TRAP : SCMP_ACT_NOTIFY;
+	if ((flags & SG_COMPILE_ROUTE_TRACE) && (flags & SG_COMPILE_ROUTE_TRAP))
+		return -EINVAL;
+	c.def = kernel_action(&c, &p->def);
 	ctx = seccomp_init(c.def);
 	if (!ctx) {
 		policy_error_set(reterr, p->file, p->def_line, 1, NULL, 0,

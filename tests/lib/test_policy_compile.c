@@ -863,3 +863,31 @@ Test(policy_compile, default_policy_routes_force_umount_only)
 	free(prog.filter);
 	policy_free(p);
 }
+
+Test(policy_compile, route_flags_choose_the_route_action)
+{
+	static const char text[] = "version 1\ndefault allow\ngetppid fake 7\n"
+				   "getpid deny EPERM quiet\n";
+	char *notify = pfc_of(text, 0), *trace = pfc_of(text, SG_COMPILE_ROUTE_TRACE);
+	char *trap = pfc_of(text, SG_COMPILE_ROUTE_TRAP);
+	char *all = pfc_of(text, SG_COMPILE_ROUTE_ALL | SG_COMPILE_ROUTE_TRAP);
+	char block[2048];
+	struct sg_policy *p = parse(text);
+	scmp_filter_ctx ctx = NULL;
+
+	cr_assert(routed_in_pfc(notify, "getppid"));
+	pfc_block(trace, "getppid", block, sizeof(block));
+	cr_assert_not_null(strstr(block, "action TRACE(0)"), "%s", trace);
+	pfc_block(trap, "getppid", block, sizeof(block));
+	cr_assert_not_null(strstr(block, "action TRAP"), "%s", trap);
+	/* the quiet deny stays in the kernel, except when everything is routed */
+	pfc_block(trap, "getpid", block, sizeof(block));
+	cr_assert_not_null(strstr(block, "ERRNO(1)"), "%s", trap);
+	cr_assert_null(strstr(all, "ERRNO"), "%s", all);
+	cr_assert_null(strstr(all, "getppid"), "%s", all); /* no rule: the default routes all */
+	cr_assert_not_null(strstr(all, "action TRAP;"), "%s", all);
+	cr_assert_eq(policy_compile(p, SG_COMPILE_ROUTE_TRACE | SG_COMPILE_ROUTE_TRAP, &ctx, NULL),
+		     -EINVAL);
+	policy_free(p);
+	free(notify), free(trace), free(trap), free(all);
+}
