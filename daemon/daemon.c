@@ -322,6 +322,9 @@ int daemon_new(const struct sg_config *cfg, struct sysgated **ret)
 		r = log_err(-ENOMEM, "cannot set up the event loop");
 		goto fail;
 	}
+	r = wakeup_start(d);
+	if (r < 0)
+		goto fail;
 	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &d->sizes) < 0) {
 		r = log_err(negative_errno(), "this kernel has no seccomp user notification");
 		goto fail;
@@ -380,6 +383,7 @@ struct sysgated *daemon_free(struct sysgated *d)
 	event_freep(&d->ev_sigint);
 	event_freep(&d->ev_sighup);
 	event_freep(&d->ev_idle);
+	wakeup_stop(d);
 	if (d->base)
 		event_base_free(d->base);
 	free(d->buf);

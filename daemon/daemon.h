@@ -76,6 +76,8 @@ struct session {
 	struct sg_policy *policy;
 	uint64_t started_usec; /* CLOCK_REALTIME */
 	uint64_t notifications;
+	uint64_t tick_notifications; /* at the last wake-up tick (wakeup.c) */
+	bool sync_wake;              /* SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP set on fd */
 	uint64_t counts[SG_NCOUNTS];
 	struct stats_table stats;
 	bool stats_warned;
@@ -156,6 +158,10 @@ struct sysgated {
 	struct event *ev_accept_pause; /* re-arms accepting after EMFILE */
 	uint64_t start_mono_usec;
 	uint64_t notifications;
+	struct event *ev_wakeup;      /* wakeup.c's timer */
+	unsigned ncpu;                /* online CPUs */
+	bool sync_wake;               /* the wake-up mode of notify listeners */
+	bool sync_wake_unsupported;   /* the kernel refused the flag */
 };
 
 /* What /proc/PID/status says about a task. */
@@ -291,6 +297,16 @@ void notify_cb(evutil_socket_t fd, short what, void *arg);
  * 0 none pending within timeout_ms (0: do not wait), -EPIPE when no task uses
  * the filter any more, other -errno on a broken listener. */
 int notify_handle(struct session *s, int timeout_ms);
+
+/* wakeup.c */
+
+/* Count busy sessions periodically; synchronous wake-up on while they fit the CPUs. */
+int wakeup_start(struct sysgated *d);
+void wakeup_stop(struct sysgated *d);
+/* One tick: count the sessions busy since the last tick, switch the mode (exposed for tests). */
+void wakeup_tick(struct sysgated *d);
+/* Apply the current wake-up mode to a new notify session's listener. */
+void wakeup_session_start(struct session *s);
 
 /* audit.c */
 

@@ -230,18 +230,6 @@ int session_register(struct sysgated *d, const struct conn *c, const struct sg_m
 	return 0;
 }
 
-/* Set SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (6.6): the target wakes on our CPU. */
-static void set_sync_wakeup(int fd, uint64_t id)
-{
-	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) == 0)
-		return;
-	if (errno == EINVAL || errno == ENOTTY)
-		log_debug("session %" PRIu64 ": no synchronous wake-up on this kernel", id);
-	else
-		log_warn(negative_errno(), "session %" PRIu64 ": cannot set synchronous wake-up, "
-			 "ignoring", id);
-}
-
 /* Start a session on a validated listener; takes ownership of fd, pidfd and policy. */
 int session_create(struct sysgated *d, int fd, int pidfd, struct sg_policy *policy, pid_t target,
 		   pid_t peer, uid_t uid, gid_t gid, struct session **ret)
@@ -278,7 +266,7 @@ int session_create(struct sysgated *d, int fd, int pidfd, struct sg_policy *poli
 		return -ENOMEM;
 	}
 	s->id = ++d->next_session_id;
-	set_sync_wakeup(fd, s->id);
+	wakeup_session_start(s);
 	TAILQ_INSERT_TAIL(&d->sessions, s, entry);
 	d->n_sessions++;
 	d->had_session = true;
