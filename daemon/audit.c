@@ -1,29 +1,25 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The audit log: one JSON object per line, built with json-c, written with one
- * write(2) each to an O_APPEND file (or standard output, or an fd given by the
- * embedding process).  The last SG_AUDIT_RING records stay in memory for
+ * The audit records: one JSON object per line, built with json-c, written by
+ * audit_out.c (syscall records in batches, the others at once).  The last
+ * SG_AUDIT_RING records stay in memory for
  * `sysgatectl log`, and every record is streamed to the subscribers that may
  * see it.  A subscriber may be dropped when it cannot keep up; the file never
  * loses a record while the daemon runs (failed writes are counted and warned).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <linux/audit.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "daemon.h"
 #include "log.h"
 
-#define AUDIT_WRITE_TIMEOUT_MS 5000 /* a non-blocking log fd that stays full this long fails */
 #define X32_SYSCALL_BIT 0x40000000
 
 static const char *const count_names[SG_NCOUNTS] = {
@@ -214,34 +210,6 @@ json_object *audit_syscall_json(const struct audit_call *call)
 	return o;
 }
 
-/* write(2) the whole buffer: EINTR and partial writes retried, a full
- * non-blocking fd waited for (bounded). */
-static int write_all(int fd, const char *p, size_t len)
-{
-	int waited = 0;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN && waited < AUDIT_WRITE_TIMEOUT_MS) {
-			struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-
-			(void)poll(&pfd, 1, 100);
-			waited += 100;
-			continue;
-		}
-		if (n < 0)
-			return negative_errno();
-		if (n == 0)
-			return -EIO;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static bool entry_visible(const struct conn *c, uint64_t session, uid_t owner)
 {
 	if (c->uid == 0)
@@ -275,8 +243,10 @@ static void fan_out(struct sysgated *d, const char *text, size_t len, uint64_t s
 	}
 }
 
-/* Timestamped already: write, keep in the ring and stream one record; takes the object. */
-int audit_emit(struct sysgated *d, json_object *rec, uint64_t session, uid_t owner)
+/* Queue one record for the log file (flushed now unless buffered), keep it in the
+ * ring and stream it; takes the object. */
+static int emit(struct sysgated *d, json_object *rec, uint64_t session, uid_t owner,
+		bool buffered)
 {
 	struct audit *a = &d->audit;
 	struct audit_entry *e;
@@ -302,15 +272,9 @@ int audit_emit(struct sysgated *d, json_object *rec, uint64_t session, uid_t own
 	text[len + 1] = '\0';
 	json_object_put(rec);
 
-	r = write_all(a->fd, text, len + 1);
-	if (r < 0) {
-		a->records_failed++;
-		/* 1, 2, 4, 8...: visible without flooding the journal on a full disk */
-		if ((a->records_failed & (a->records_failed - 1)) == 0)
-			log_warn(r, "audit: cannot write to '%s' (%" PRIu64 " records lost so far)",
-				 a->path ? a->path : "the audit fd", a->records_failed);
-	} else
-		a->records++;
+	r = audit_out_append(d, text, len + 1);
+	if (r == 0 && !buffered)
+		r = audit_flush(d);
 
 	e = &a->ring[a->ring_next];
 	free(e->text);
@@ -323,10 +287,17 @@ int audit_emit(struct sysgated *d, json_object *rec, uint64_t session, uid_t own
 	return r;
 }
 
+/* Write, keep in the ring and stream one record now; takes the object. */
+int audit_emit(struct sysgated *d, json_object *rec, uint64_t session, uid_t owner)
+{
+	return emit(d, rec, session, owner, false);
+}
+
 /* The record of one decided call. */
 int audit_syscall(struct sysgated *d, const struct audit_call *call, uid_t owner)
 {
-	return audit_emit(d, audit_syscall_json(call), call->session, owner);
+	/* the many: written in batches (audit_out.c), the ring and subscribers get it now */
+	return emit(d, audit_syscall_json(call), call->session, owner, true);
 }
 
 static json_object *session_json(const char *event, const struct session *s, bool *ok)
@@ -416,74 +387,12 @@ int audit_backlog(struct sysgated *d, struct conn *c, uint64_t session)
 	return 0;
 }
 
-static int open_log(const char *path)
-{
-	int fd, r;
-
-	r = mkdir_parent(path, 0750);
-	if (r < 0)
-		return r;
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
-	return fd < 0 ? negative_errno() : fd;
-}
-
-/* Open the audit destination from the config. */
-int audit_open(struct sysgated *d)
-{
-	struct audit *a = &d->audit;
-	const struct sg_config *cfg = &d->cfg;
-	int fd;
-
-	if (cfg->audit_fd >= 0) { /* the embedding process hands it over */
-		a->fd = cfg->audit_fd;
-		a->own_fd = true;
-		a->path = NULL;
-		return 0;
-	}
-	if (!cfg->audit_path)
-		return log_err(-EINVAL, "no audit log configured");
-	if (strcmp(cfg->audit_path, "-") == 0) {
-		a->fd = STDOUT_FILENO;
-		a->own_fd = false;
-		a->path = NULL;
-		return 0;
-	}
-	fd = open_log(cfg->audit_path);
-	if (fd < 0)
-		return log_err(fd, "cannot open the audit log '%s'", cfg->audit_path);
-	a->fd = fd;
-	a->own_fd = true;
-	a->path = cfg->audit_path;
-	return 0;
-}
-
-/* SIGHUP: reopen the log file (keeps the old fd when that fails). */
-int audit_reopen(struct sysgated *d)
-{
-	struct audit *a = &d->audit;
-	int fd;
-
-	if (!a->path) {
-		log_debug("audit: not a file of ours, nothing to reopen");
-		return 0;
-	}
-	fd = open_log(a->path);
-	if (fd < 0)
-		return log_warn(fd, "audit: cannot reopen '%s', keeping the old file", a->path);
-	safe_close(a->fd);
-	a->fd = fd;
-	log_info("audit: reopened '%s'", a->path);
-	return 0;
-}
-
 /* Close the log and free the ring. */
 void audit_close(struct sysgated *d)
 {
 	struct audit *a = &d->audit;
 
-	if (a->own_fd)
-		a->fd = safe_close(a->fd);
-	a->fd = -EBADF;
+	audit_out_close(d);
 	for (size_t i = 0; i < SG_AUDIT_RING; i++) {
 		free(a->ring[i].text);
 		a->ring[i].text = NULL;

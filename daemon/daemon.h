@@ -130,6 +130,10 @@ struct audit {
 	size_t ring_n;
 	uint64_t records;        /* written to the log */
 	uint64_t records_failed; /* could not be written */
+	char *out;               /* records waiting to be written (audit_out.c) */
+	size_t out_len;
+	uint64_t out_records;
+	struct event *ev_flush;  /* writes them soon */
 };
 
 /* The daemon: all of its state. */
@@ -316,6 +320,12 @@ int audit_open(struct sysgated *d);
 int audit_reopen(struct sysgated *d);
 /* Close the log and free the ring. */
 void audit_close(struct sysgated *d);
+/* The records of decided calls are written in batches: write them now. */
+int audit_flush(struct sysgated *d);
+/* Queue one record's text (newline included) for the log (audit_out.c). */
+int audit_out_append(struct sysgated *d, const char *text, size_t len);
+/* Flush and close the destination. */
+void audit_out_close(struct sysgated *d);
 /* The record of one decided call (a new json object, or NULL when out of memory). */
 json_object *audit_syscall_json(const struct audit_call *call);
 /* Timestamp, write, keep in the ring and stream one record; takes the object.

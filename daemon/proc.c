@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -338,16 +340,54 @@ int proc_children(pid_t pid, pid_t *ret_pids, size_t max, size_t *ret_n)
 	return ch.truncated ? -E2BIG : 0;
 }
 
-/* Who made a call, from /proc; see daemon.h. */
+/* PIDFD_GET_INFO (6.13): a task's ids without /proc's text (headers may predate it). */
+struct sg_pidfd_info {
+	uint64_t mask;
+	uint64_t cgroupid;
+	uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
+	uint32_t spare0[1];
+};
+#define SG_PIDFD_GET_INFO _IOWR(0xFF, 11, struct sg_pidfd_info)
+#define SG_PIDFD_INFO_CREDS (1UL << 1)
+#define SG_PIDFD_THREAD O_EXCL /* 6.9 */
+
+/* tgid, real uid and gid of a thread through a pidfd: three cheap syscalls where
+ * /proc/TID/status formats a page of text. -EOPNOTSUPP: the kernel cannot. */
+static int task_ids_pidfd(pid_t tid, struct task_meta *m)
+{
+	struct sg_pidfd_info info = { .mask = SG_PIDFD_INFO_CREDS };
+	_cleanup_close_ int fd = (int)syscall(SYS_pidfd_open, tid, SG_PIDFD_THREAD);
+
+	if (fd < 0)
+		return errno == EINVAL ? -EOPNOTSUPP : negative_errno();
+	if (ioctl(fd, SG_PIDFD_GET_INFO, &info) < 0)
+		return errno == ENOTTY || errno == EINVAL ? -EOPNOTSUPP : negative_errno();
+	if (!(info.mask & SG_PIDFD_INFO_CREDS) || info.tgid == 0)
+		return -EOPNOTSUPP;
+	m->tgid = (pid_t)info.tgid;
+	m->uid = info.ruid;
+	m->gid = info.rgid;
+	return 0;
+}
+
+/* Who made a call, from a pidfd or /proc; see daemon.h. */
 void task_meta_read(pid_t tid, struct task_meta *m)
 {
+	static bool no_pidfd_info; /* learnt once: the kernel has no PIDFD_GET_INFO */
 	struct proc_status st;
 	const unsigned need = PROC_HAVE_TGID | PROC_HAVE_UID | PROC_HAVE_GID;
+	int r = -EOPNOTSUPP;
 
 	m->have_status = m->have_comm = m->have_exe = false;
 	if (tid <= 0) /* outside the daemon's pid namespace */
 		return;
-	if (proc_status_read(tid, &st) == 0 && (st.have & need) == need) {
+	if (!no_pidfd_info) {
+		r = task_ids_pidfd(tid, m);
+		no_pidfd_info = r == -EOPNOTSUPP;
+	}
+	if (r == 0)
+		m->have_status = true;
+	else if (r == -EOPNOTSUPP && proc_status_read(tid, &st) == 0 && (st.have & need) == need) {
 		m->tgid = st.tgid;
 		m->uid = st.ruid;
 		m->gid = st.rgid;

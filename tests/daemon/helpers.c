@@ -79,7 +79,10 @@ struct sg_policy *th_policy(const char *text)
 
 const char *th_audit_text(struct sysgated *d)
 {
-	off_t size = lseek(d->audit.fd, 0, SEEK_END);
+	off_t size;
+
+	cr_assert_eq(audit_flush(d), 0);
+	size = lseek(d->audit.fd, 0, SEEK_END);
 
 	cr_assert_geq(size, 0);
 	free(th.audit_text);

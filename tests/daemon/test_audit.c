@@ -302,6 +302,40 @@ Test(audit, write_failures_are_counted_and_the_record_kept)
 	cr_expect_eq(d->audit.ring_n, 1, "the record is still kept for subscribers");
 }
 
+Test(audit, syscall_records_are_written_in_batches_in_order)
+{
+	struct sysgated *d = th_daemon();
+	struct sg_call req = req_for(__NR_getppid, AUDIT_ARCH_X86_64);
+	struct task_meta m = meta_for("batch");
+	struct audit_call call = { .session = 1, .policy_file = "p", .sc = &req, .meta = &m,
+				   .verdict = SG_ACT_FAKE, .value = 7, .line = 2 };
+	json_object *end = json_object_new_object();
+	int p[2];
+
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(audit_syscall(d, &call, 0), 0);
+	cr_expect_eq(lseek(d->audit.fd, 0, SEEK_END), 0, "nothing written yet");
+	cr_expect_eq(d->audit.out_records, 3);
+	cr_expect_eq(d->audit.ring_n, 3, "kept for subscribers at once");
+	/* a record written at once takes the batch before it along */
+	json_object_object_add(end, "event", json_object_new_string("session-end"));
+	cr_assert_eq(audit_emit(d, end, 1, 0), 0);
+	cr_expect_eq(d->audit.records, 4);
+	cr_expect_eq(d->audit.out_len, 0);
+	cr_expect_not_null(strstr(th_audit_text(d), "\"value\":7"));
+	cr_expect_not_null(strstr(strrchr(th_audit_text(d), '{'), "session-end"), "last: %s",
+			   th_audit_text(d));
+	/* a batch that cannot be written counts every record in it as failed */
+	cr_assert_eq(audit_syscall(d, &call, 0), 0);
+	cr_assert_eq(audit_syscall(d, &call, 0), 0);
+	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
+	close(p[0]);
+	close(d->audit.fd);
+	d->audit.fd = p[1];
+	cr_expect_eq(audit_flush(d), -EPIPE);
+	cr_expect_eq(d->audit.records_failed, 2);
+}
+
 static struct {
 	char dir[32], sub[64], path[96], rotated[128];
 } at;
