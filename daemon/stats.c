@@ -11,8 +11,8 @@
 
 #include "daemon.h"
 
-#define STATS_INITIAL_CAP 32
-#define STATS_MAX_CAP (1u << 20) /* nr is attacker-chosen: bound the table */
+#define STATS_INITIAL_CAP 4
+#define STATS_MAX_CAP 8192 /* nr is attacker-chosen: bound the table (3 arches of < 1024 calls fit at load 1/2) */
 
 static size_t stats_hash(uint32_t arch, int nr)
 {
