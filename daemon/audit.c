@@ -21,6 +21,8 @@
 #include "log.h"
 
 #define X32_SYSCALL_BIT 0x40000000
+#define AUDIT_REFUSED_RATE 10.0  /* `refused` records per second, sustained */
+#define AUDIT_REFUSED_BURST 50.0 /* ... and in a burst */
 
 static const char *const count_names[SG_NCOUNTS] = {
 	[SG_COUNT_ALLOW] = "allow", [SG_COUNT_DENY] = "deny", [SG_COUNT_FAKE] = "fake",
@@ -344,14 +346,40 @@ int audit_session_end(struct sysgated *d, const struct session *s)
 	return audit_emit(d, o, s->id, s->uid);
 }
 
-/* refused: a peer's request was refused (visible to root only). */
+/* Token bucket for `refused`: any local peer may cause them, none may flood the log. */
+static bool refused_allowed(struct audit *a)
+{
+	uint64_t now = mono_usec();
+
+	a->refused_tokens += (double)(now - a->refused_last_usec) * AUDIT_REFUSED_RATE / 1e6;
+	if (a->refused_last_usec == 0 || a->refused_tokens > AUDIT_REFUSED_BURST)
+		a->refused_tokens = AUDIT_REFUSED_BURST;
+	a->refused_last_usec = now;
+	if (a->refused_tokens < 1) {
+		a->refused_suppressed++;
+		return false;
+	}
+	a->refused_tokens -= 1;
+	return true;
+}
+
+/* refused: a peer's request was refused (visible to root only); -EAGAIN when
+ * over the rate limit (counted, and reported with the next record). */
 int audit_refused(struct sysgated *d, const struct conn *c, const char *request,
 		  const char *reason)
 {
 	bool ok;
-	json_object *o = record_new("refused", &ok);
+	json_object *o;
 
+	if (!refused_allowed(&d->audit))
+		return -EAGAIN;
+	o = record_new("refused", &ok);
 	if (o) {
+		if (d->audit.refused_suppressed > 0) {
+			put(o, "suppressed", json_object_new_uint64(d->audit.refused_suppressed),
+			    &ok);
+			d->audit.refused_suppressed = 0;
+		}
 		put(o, "peer_pid", json_object_new_int64(c->pid), &ok);
 		put(o, "peer_uid", json_object_new_int64(c->uid), &ok);
 		put(o, "request", jstr(request), &ok);

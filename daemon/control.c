@@ -180,9 +180,9 @@ static int send_end(struct conn *c)
 /* A malformed message or a protocol violation: ERROR, `refused`, close. */
 static void refuse(struct conn *c, int error, const char *request, const char *reason)
 {
-	log_warn(0, "pid %d uid %u: %s refused: %s, closing the connection", (int)c->pid,
-		 (unsigned)c->uid, request, reason);
-	(void)audit_refused(c->d, c, request, reason);
+	if (audit_refused(c->d, c, request, reason) != -EAGAIN) /* the journal is limited too */
+		log_warn(0, "pid %d uid %u: %s refused: %s, closing the connection", (int)c->pid,
+			 (unsigned)c->uid, request, reason);
 	if (!c->dead)
 		(void)send_error(c, error, reason);
 	if (c->dead)
@@ -216,9 +216,9 @@ static void handle_register(struct conn *c, struct sg_msg *m)
 	if (r < 0) {
 		size_t l = strcspn(reason, "\n");
 
-		log_info("pid %d uid %u: session refused: %.*s", (int)c->pid, (unsigned)c->uid,
-			 (int)l, reason);
-		(void)audit_refused(c->d, c, "register", reason);
+		if (audit_refused(c->d, c, "register", reason) != -EAGAIN)
+			log_info("pid %d uid %u: session refused: %.*s", (int)c->pid,
+				 (unsigned)c->uid, (int)l, reason);
 		(void)send_error(c, r, reason);
 		return;
 	}

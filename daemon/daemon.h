@@ -134,6 +134,9 @@ struct audit {
 	size_t out_len;
 	uint64_t out_records;
 	struct event *ev_flush;  /* writes them soon */
+	double refused_tokens;   /* rate limit of `refused` records */
+	uint64_t refused_last_usec;
+	uint64_t refused_suppressed;
 };
 
 /* The daemon: all of its state. */
@@ -336,7 +339,7 @@ int audit_syscall(struct sysgated *d, const struct audit_call *call, uid_t owner
 int audit_session_start(struct sysgated *d, const struct session *s);
 int audit_session_end(struct sysgated *d, const struct session *s);
 int audit_refused(struct sysgated *d, const struct conn *c, const char *request,
-		  const char *reason);
+		  const char *reason); /* -EAGAIN: over the rate limit, not written */
 /* Send the kept records the peer may see (of one session unless 0); 0 or -errno. */
 int audit_backlog(struct sysgated *d, struct conn *c, uint64_t session);
 /* "2026-11-23T03:10:00.123456Z" */

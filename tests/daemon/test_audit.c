@@ -393,3 +393,34 @@ Test(audit, log_file_is_created_with_modes_and_reopened, .fini = log_file_cleanu
 	buf[n > 0 ? n : 0] = '\0';
 	cr_expect_str_eq(buf, "\"two\"\n");
 }
+
+Test(audit, refused_records_are_rate_limited_and_the_dropped_counted)
+{
+	struct sysgated *d = th_daemon();
+	struct conn c = { .d = d, .pid = 4242, .uid = 1000, .gid = 1000 };
+	int written = 0, dropped = 0;
+	json_object *recs;
+	int64_t reported = 0;
+
+	for (int i = 0; i < 200; i++) {
+		int r = audit_refused(d, &c, "hello", "bad magic");
+
+		cr_assert(r == 0 || r == -EAGAIN, "r = %d", r);
+		r == 0 ? written++ : dropped++;
+	}
+	/* a burst of 50, plus what 10/s refills while the loop runs (well under a second) */
+	cr_expect_geq(written, 50);
+	cr_expect_lt(written, 70, "written %d", written);
+	cr_expect_eq(written + dropped, 200);
+	/* after a refill, the next record reports the dropped ones: none goes unreported */
+	d->audit.refused_last_usec -= 1000000;
+	cr_assert_eq(audit_refused(d, &c, "hello", "bad magic"), 0);
+	recs = th_audit_records(d);
+	cr_assert_eq(json_object_array_length(recs), (size_t)written + 1);
+	for (size_t i = 0; i < json_object_array_length(recs); i++)
+		reported += json_object_get_int64(
+			json_object_object_get(json_object_array_get_idx(recs, i), "suppressed"));
+	cr_expect_eq(reported, dropped);
+	cr_expect_eq(d->audit.refused_suppressed, 0);
+	json_object_put(recs);
+}
