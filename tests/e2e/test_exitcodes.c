@@ -72,10 +72,10 @@ Test(exitcodes, policy_syntax_error_is_125_with_a_caret)
 		     sg_jtext(sg_audit()));
 }
 
-Test(exitcodes, trace_mechanism_is_125_not_available)
+Test(exitcodes, trap_mechanism_is_125_not_available)
 {
 	const char *argv[] = { sg_run_path(), "-s", sg_sock(), "-p", allow_policy(),
-			       "--mechanism", "trace", "--", sg_target("exit_with"), "0", NULL };
+			       "--mechanism", "trap", "--", sg_target("exit_with"), "0", NULL };
 	struct sg_result *r = sg_run(argv, NULL);
 
 	sg_assert_exit(r, 125);
