@@ -270,6 +270,33 @@ static int map_init(struct sysgated *d)
 	return 0;
 }
 
+/* Why PTRACE_SEIZE of pid failed with r, for the shim's user. */
+static void attach_failed(pid_t pid, int r, char *reason, size_t size)
+{
+	char path[64], status[4096], yama[16] = "";
+	unsigned long tracer = 0;
+	const char *p;
+
+	if (r != -EPERM) {
+		snprintf(reason, size, "cannot trace pid %d: %s", (int)pid, strerror(-r));
+		return;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (proc_read(path, status, sizeof(status)) > 0 && (p = strstr(status, "\nTracerPid:")))
+		tracer = strtoul(p + 11, NULL, 10);
+	if (tracer) {
+		snprintf(reason, size, "cannot trace pid %d: it is already traced by pid %lu (a "
+			 "debugger or strace?); use --mechanism notify", (int)pid, tracer);
+		return;
+	}
+	if (proc_read("/proc/sys/kernel/yama/ptrace_scope", yama, sizeof(yama)) > 0)
+		yama[strcspn(yama, "\n")] = '\0';
+	snprintf(reason, size, "the daemon may not trace pid %d (%s): it needs CAP_SYS_PTRACE or "
+		 "the same uid%s%s%s; use --mechanism notify", (int)pid, strerror(-r),
+		 yama[0] ? ", and Yama ptrace_scope is " : "", yama,
+		 yama[0] ? " (0 lets a same-uid daemon attach)" : "");
+}
+
 /* PTRACE_SEIZE pid with the trace options; see daemon.h. */
 int trace_attach(struct sysgated *d, pid_t pid, char *reason, size_t reason_size)
 {
@@ -282,13 +309,7 @@ int trace_attach(struct sysgated *d, pid_t pid, char *reason, size_t reason_size
 	if (ptrace(PTRACE_SEIZE, pid, NULL, (void *)(long)SG_TRACE_OPTIONS) == 0)
 		return 0;
 	r = negative_errno();
-	if (r == -EPERM)
-		snprintf(reason, reason_size, "the daemon may not trace pid %d (%s): it needs "
-			 "CAP_SYS_PTRACE or the same uid, and Yama ptrace_scope 0 or 1 with the "
-			 "daemon as an allowed tracer; use --mechanism notify", (int)pid,
-			 strerror(-r));
-	else
-		snprintf(reason, reason_size, "cannot trace pid %d: %s", (int)pid, strerror(-r));
+	attach_failed(pid, r, reason, reason_size);
 	return r;
 }
 
