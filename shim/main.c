@@ -79,7 +79,7 @@ static void help(void)
 	       "                          notify  seccomp user notification: the kernel holds the\n"
 	       "                                  call for the daemon (about 7 us a routed call)\n"
 	       "                          trace   the daemon is the command's ptracer (seccomp\n"
-	       "                                  TRACE stops; about 55 us a routed call). Also\n"
+	       "                                  TRACE stops; about 60 us a routed call). Also\n"
 	       "                                  enforcing, but no debugger or strace can attach\n"
 	       "                                  to the command, and the daemon must be allowed\n"
 	       "                                  to ptrace it (root, or the same uid without Yama\n"
