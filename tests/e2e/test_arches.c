@@ -67,32 +67,28 @@ static const char *i386_helper(void)
 	return path;
 }
 
-Test(arches, i386_program_gets_the_native_fake)
+/* The i386 program under `getppid RULE` prints OUT and is recorded with KEY = VALUE. */
+static void i386_verdict(const char *rule, const char *expect, const char *key,
+			 const char *value)
 {
-	const char *pol = sg_policy("fake", "version 1\n"
-					    "default allow\n"
-					    "getppid fake 4242\n");
-	struct sg_result *r = sg_shim(pol, i386_helper(), "4242", NULL);
+	const char *pol = sg_policy("i386", sg_strf("version 1\ndefault allow\ngetppid %s\n", rule));
+	struct sg_result *r = sg_shim(pol, i386_helper(), expect, NULL);
 
 	sg_assert_exit(r, 0);
-	cr_expect_str_eq(r->out, "i386 getppid=4242\n");
+	cr_expect_str_eq(r->out, sg_strf("i386 getppid=%s\n", expect));
 	cr_expect_not_null(sg_audit_wait("event", "syscall", "arch", "x86", "syscall", "getppid",
-					 "verdict", "fake", NULL),
+					 key, value, NULL),
 			   "%s", sg_jtext(sg_audit()));
+}
+
+Test(arches, i386_program_gets_the_native_fake)
+{
+	i386_verdict("fake 4242", "4242", "verdict", "fake");
 }
 
 Test(arches, i386_program_gets_the_native_deny)
 {
-	const char *pol = sg_policy("deny", "version 1\n"
-					    "default allow\n"
-					    "getppid deny EACCES\n");
-	struct sg_result *r = sg_shim(pol, i386_helper(), "-13", NULL);
-
-	sg_assert_exit(r, 0);
-	cr_expect_str_eq(r->out, "i386 getppid=-13\n");
-	cr_expect_not_null(sg_audit_wait("event", "syscall", "arch", "x86", "syscall", "getppid",
-					 "errno_name", "EACCES", NULL),
-			   "%s", sg_jtext(sg_audit()));
+	i386_verdict("deny EACCES", "-13", "errno_name", "EACCES");
 }
 
 Test(arches, i386_program_is_killed_by_a_kill_rule)
