@@ -144,28 +144,13 @@ static _Noreturn void child_fail(struct launch_page *pg, enum child_step step, i
 	_exit(SHIM_EXIT_FAILURE);
 }
 
-/* C: exec the command, or report why it could not be run. */
-static _Noreturn void child_exec(const struct launch *l)
-{
-	struct launch_page *pg = l->page;
-	int e;
-
-	execve(l->exec_path, l->opts->argv, environ);
-	if (errno == ENOEXEC) /* no '#!': a shell script, as execvp runs it (decided by policy) */
-		execve(l->sh_argv[0], l->sh_argv, environ);
-	e = errno;
-	atomic_store_explicit(&pg->err, e, memory_order_relaxed);
-	atomic_store_explicit(&pg->state, CHILD_EXECFAILED, memory_order_release);
-	_exit(e == ENOENT ? SHIM_EXIT_NOT_FOUND : SHIM_EXIT_CANNOT_EXEC);
-}
-
 /*
  * C under --mechanism trace: say READY (LOADED, no listener) before any filter,
  * wait for go while P registers and the daemon attaches (PTRACE_SEIZE), then
- * load the filter and exec.  Routed calls stop for the daemon, already our
- * tracer, so there is nothing to hand over and syscalls are safe here.
+ * load the filter.  Routed calls stop for the daemon, already our tracer, so
+ * there is nothing to hand over and syscalls are safe from here.
  */
-static _Noreturn void child_run_traced(const struct launch *l)
+static void child_load_traced(const struct launch *l)
 {
 	struct launch_page *pg = l->page;
 
@@ -175,25 +160,15 @@ static _Noreturn void child_run_traced(const struct launch *l)
 		cpu_relax();
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &l->prog) < 0)
 		child_fail(pg, STEP_SECCOMP, errno);
-	child_exec(l);
 }
 
-/* C: load the filter, wait for go without a syscall, exec the command. */
-static _Noreturn void child_run(const struct launch *l)
+/* C under notify: load the filter, then wait for go without a syscall (no call
+ * of a noreturn function either: a sanitizer runtime makes syscalls there). */
+static void child_load_notify(const struct launch *l)
 {
 	struct launch_page *pg = l->page;
 	long fd;
 
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-		child_fail(pg, STEP_PDEATHSIG, errno);
-	if (getppid() != l->parent) /* P died before PDEATHSIG was set */
-		child_fail(pg, STEP_PARENT, ESRCH);
-	if (signals_restore(&l->sig) < 0)
-		child_fail(pg, STEP_SIGNALS, errno);
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		child_fail(pg, STEP_NO_NEW_PRIVS, errno);
-	if (l->opts->mechanism == SG_MECH_TRACE)
-		child_run_traced(l);
 	fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
 		     SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
 		     &l->prog);
@@ -208,7 +183,34 @@ static _Noreturn void child_run(const struct launch *l)
 	atomic_store_explicit(&pg->state, CHILD_LOADED, memory_order_release);
 	while (atomic_load_explicit(&pg->go, memory_order_acquire) <= 0)
 		cpu_relax();
-	child_exec(l);
+}
+
+/* C: load the filter (as the mechanism wants), exec the command. */
+static _Noreturn void child_run(const struct launch *l)
+{
+	struct launch_page *pg = l->page;
+	int e;
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		child_fail(pg, STEP_PDEATHSIG, errno);
+	if (getppid() != l->parent) /* P died before PDEATHSIG was set */
+		child_fail(pg, STEP_PARENT, ESRCH);
+	if (signals_restore(&l->sig) < 0)
+		child_fail(pg, STEP_SIGNALS, errno);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		child_fail(pg, STEP_NO_NEW_PRIVS, errno);
+	if (l->opts->mechanism == SG_MECH_TRACE)
+		child_load_traced(l);
+	else
+		child_load_notify(l);
+
+	execve(l->exec_path, l->opts->argv, environ);
+	if (errno == ENOEXEC) /* no '#!': a shell script, as execvp runs it (decided by policy) */
+		execve(l->sh_argv[0], l->sh_argv, environ);
+	e = errno;
+	atomic_store_explicit(&pg->err, e, memory_order_relaxed);
+	atomic_store_explicit(&pg->state, CHILD_EXECFAILED, memory_order_release);
+	_exit(e == ENOENT ? SHIM_EXIT_NOT_FOUND : SHIM_EXIT_CANNOT_EXEC);
 }
 
 /* P: clone C, sharing the fd table. */
