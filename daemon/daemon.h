@@ -66,7 +66,7 @@ struct session {
 	uint64_t id;
 	enum sg_mechanism mech;
 	enum sg_session_state state;
-	int fd;         /* the seccomp listener */
+	int fd;         /* the seccomp listener (notify); -EBADF otherwise */
 	struct event *ev;
 	int pidfd;      /* the registered target */
 	pid_t target_pid; /* as the daemon sees it */
@@ -81,6 +81,7 @@ struct session {
 	uint64_t counts[SG_NCOUNTS];
 	struct stats_table stats;
 	bool stats_warned;
+	size_t n_tracees; /* trace: tasks attached and not yet gone */
 	/* RECV/SEND buffers sized by SECCOMP_GET_NOTIF_SIZES, allocated once. */
 	struct seccomp_notif *req;
 	struct seccomp_notif_resp *resp;
@@ -169,6 +170,7 @@ struct sysgated {
 	unsigned ncpu;                /* online CPUs */
 	bool sync_wake;               /* the wake-up mode of notify listeners */
 	bool sync_wake_unsupported;   /* the kernel refused the flag */
+	struct trace_map *trace; /* trace.c: the tracees; NULL before the first trace session */
 };
 
 /* What /proc/PID/status says about a task. */
@@ -260,7 +262,12 @@ bool conn_may_see(const struct conn *c, uid_t owner);
  * negative errno and the reason for the ERROR reply. Takes ownership of fd. */
 int session_register(struct sysgated *d, const struct conn *c, const struct sg_msg *m, int fd,
 		     char *reason, size_t reason_size, uint64_t *ret_id);
-/* Start a session on a validated listener; takes ownership of fd, pidfd and policy. */
+/* Start a session of mechanism mech (notify: fd is its listener; otherwise -EBADF);
+ * takes ownership of fd, pidfd and policy. */
+int session_new(struct sysgated *d, enum sg_mechanism mech, int fd, int pidfd,
+		struct sg_policy *policy, pid_t target, pid_t peer, uid_t uid, gid_t gid,
+		struct session **ret);
+/* Start a notify session on a validated listener; takes ownership of fd, pidfd and policy. */
 int session_create(struct sysgated *d, int fd, int pidfd, struct sg_policy *policy, pid_t target,
 		   pid_t peer, uid_t uid, gid_t gid, struct session **ret);
 /* The session is over: record session-end, free it, maybe leave the loop. */
@@ -314,6 +321,17 @@ void wakeup_stop(struct sysgated *d);
 void wakeup_tick(struct sysgated *d);
 /* Apply the current wake-up mode to a new notify session's listener. */
 void wakeup_session_start(struct session *s);
+/* trace.c */
+
+/* PTRACE_SEIZE pid (the shim's child, not yet filtered) with the trace options; on
+ * failure a negative errno and the reason for the ERROR reply. */
+int trace_attach(struct sysgated *d, pid_t pid, char *reason, size_t reason_size);
+/* pid, attached by trace_attach(), belongs to s from now on. */
+int trace_track(struct session *s, pid_t pid);
+/* s is being freed: kill its remaining tracees (fail closed) and forget them. */
+void trace_session_gone(struct session *s);
+/* Free the tracee map and its SIGCHLD event (after every session). */
+void trace_done(struct sysgated *d);
 
 /* audit.c */
 

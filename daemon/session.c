@@ -188,7 +188,7 @@ int session_register(struct sysgated *d, const struct conn *c, const struct sg_m
 	int r;
 
 	reason[0] = '\0';
-	if (reg->mechanism != SG_MECH_NOTIFY) {
+	if (reg->mechanism != SG_MECH_NOTIFY && reg->mechanism != SG_MECH_TRACE) {
 		const char *name = proto_mechanism_name(reg->mechanism);
 
 		snprintf(reason, reason_size, "mechanism '%s' is not available yet",
@@ -203,7 +203,7 @@ int session_register(struct sysgated *d, const struct conn *c, const struct sg_m
 		snprintf(reason, reason_size, "too many sessions");
 		return -EUSERS;
 	}
-	if (!fd_is_seccomp_listener(lfd)) {
+	if (reg->mechanism == SG_MECH_NOTIFY && !fd_is_seccomp_listener(lfd)) {
 		snprintf(reason, reason_size, "the file descriptor is not a seccomp listener");
 		return -EBADF;
 	}
@@ -220,9 +220,23 @@ int session_register(struct sysgated *d, const struct conn *c, const struct sg_m
 	r = find_target(c, reg->target_pid, &target, &pidfd, reason, reason_size);
 	if (r < 0)
 		return r;
-	r = session_create(d, TAKE_FD(lfd), TAKE_FD(pidfd), TAKE_PTR(p), target, c->pid, c->uid,
-			   c->gid, &s);
+	if (reg->mechanism == SG_MECH_TRACE) {
+		r = trace_attach(d, target, reason, reason_size);
+		if (r < 0)
+			return r;
+	}
+	r = session_new(d, reg->mechanism, TAKE_FD(lfd), TAKE_FD(pidfd), TAKE_PTR(p), target,
+			c->pid, c->uid, c->gid, &s);
+	if (r >= 0 && reg->mechanism == SG_MECH_TRACE) {
+		r = trace_track(s, target);
+		if (r < 0)
+			session_free(s);
+	}
 	if (r < 0) {
+		/* A seized target must not run on unsupervised (the shim kills it too);
+		 * ours until we reap it, so the pid is still the target's. */
+		if (reg->mechanism == SG_MECH_TRACE)
+			(void)kill(target, SIGKILL);
 		snprintf(reason, reason_size, "cannot start the session: %s", strerror(-r));
 		return r;
 	}
@@ -230,9 +244,17 @@ int session_register(struct sysgated *d, const struct conn *c, const struct sg_m
 	return 0;
 }
 
-/* Start a session on a validated listener; takes ownership of fd, pidfd and policy. */
+/* Start a notify session on a validated listener; takes ownership of fd, pidfd and policy. */
 int session_create(struct sysgated *d, int fd, int pidfd, struct sg_policy *policy, pid_t target,
 		   pid_t peer, uid_t uid, gid_t gid, struct session **ret)
+{
+	return session_new(d, SG_MECH_NOTIFY, fd, pidfd, policy, target, peer, uid, gid, ret);
+}
+
+/* Start a session of mechanism mech; takes ownership of fd, pidfd and policy. */
+int session_new(struct sysgated *d, enum sg_mechanism mech, int fd, int pidfd,
+		struct sg_policy *policy, pid_t target, pid_t peer, uid_t uid, gid_t gid,
+		struct session **ret)
 {
 	struct session *s = calloc(1, sizeof(*s));
 
@@ -246,7 +268,7 @@ int session_create(struct sysgated *d, int fd, int pidfd, struct sg_policy *poli
 	s->fd = fd;
 	s->pidfd = pidfd;
 	s->policy = policy;
-	s->mech = SG_MECH_NOTIFY;
+	s->mech = mech;
 	s->state = SG_SESSION_STARTING;
 	s->target_pid = target;
 	s->peer_pid = peer;
@@ -260,18 +282,21 @@ int session_create(struct sysgated *d, int fd, int pidfd, struct sg_policy *poli
 								     : sizeof(*s->resp);
 	s->req = calloc(1, s->req_size);
 	s->resp = calloc(1, s->resp_size);
-	s->ev = event_new(d->base, fd, EV_READ | EV_PERSIST, notify_cb, s);
-	if (!s->req || !s->resp || !s->ev || event_add(s->ev, NULL) < 0) {
+	if (mech == SG_MECH_NOTIFY)
+		s->ev = event_new(d->base, fd, EV_READ | EV_PERSIST, notify_cb, s);
+	if (!s->req || !s->resp ||
+	    (mech == SG_MECH_NOTIFY && (!s->ev || event_add(s->ev, NULL) < 0))) {
 		session_free(s);
 		return -ENOMEM;
 	}
 	s->id = ++d->next_session_id;
-	wakeup_session_start(s);
+	if (mech == SG_MECH_NOTIFY)
+		wakeup_session_start(s);
 	TAILQ_INSERT_TAIL(&d->sessions, s, entry);
 	d->n_sessions++;
 	d->had_session = true;
-	log_info("session %" PRIu64 ": pid %d uid %u policy '%s'", s->id, (int)target,
-		 (unsigned)uid, policy->file);
+	log_info("session %" PRIu64 ": pid %d uid %u policy '%s' mechanism %s", s->id,
+		 (int)target, (unsigned)uid, policy->file, proto_mechanism_name(mech));
 	(void)audit_session_start(d, s);
 	*ret = s;
 	return 0;
@@ -288,6 +313,8 @@ struct session *session_free(struct session *s)
 	}
 	if (s->ev)
 		event_free(s->ev);
+	if (s->mech == SG_MECH_TRACE)
+		trace_session_gone(s);
 	/* Closing the listener fails pending and later notified calls with ENOSYS. */
 	safe_close(s->fd);
 	safe_close(s->pidfd);

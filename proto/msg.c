@@ -410,7 +410,7 @@ int proto_decode(const void *buf, size_t len, const int *fds, size_t n_fds, stru
 		goto fail;
 	r = -EBADMSG;
 	l = &layouts[hdr.type];
-	if (n_fds != l->n_fds) {
+	if (n_fds != l->n_fds && !(hdr.type == SG_MSG_REGISTER && n_fds == 0)) {
 		reason = "wrong number of file descriptors for the message type";
 		goto fail;
 	}
@@ -426,6 +426,12 @@ int proto_decode(const void *buf, size_t len, const int *fds, size_t n_fds, stru
 	reason = check_fields(hdr.type, &m);
 	if (reason)
 		goto fail;
+	/* REGISTER: trace carries no fd (the daemon attaches), the others one. */
+	if (hdr.type == SG_MSG_REGISTER &&
+	    n_fds != (m.u.reg.mechanism == SG_MECH_TRACE ? 0u : 1u)) {
+		reason = "wrong number of file descriptors for the mechanism";
+		goto fail;
+	}
 	reason = check_strings(l, body + l->fixed, body_len - l->fixed, &m);
 	if (reason)
 		goto fail;

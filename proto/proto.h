@@ -98,7 +98,7 @@ struct sg_msg_register {
 	uint32_t name_len;   /* policy display name, NUL included */
 	uint32_t text_len;   /* policy text, NUL included */
 	uint32_t reserved;   /* 0 */
-}; /* then name, then text; SCM_RIGHTS: the listener fd */
+}; /* then name, then text; SCM_RIGHTS: the listener fd (none for trace) */
 
 struct sg_msg_status {
 	uint32_t pid;         /* the daemon's */

@@ -144,21 +144,31 @@ static _Noreturn void child_fail(struct launch_page *pg, enum child_step step, i
 	_exit(SHIM_EXIT_FAILURE);
 }
 
-/* C: load the filter, wait for go without a syscall, exec the command. */
-static _Noreturn void child_run(const struct launch *l)
+/*
+ * C under --mechanism trace: say READY (LOADED, no listener) before any filter,
+ * wait for go while P registers and the daemon attaches (PTRACE_SEIZE), then
+ * load the filter.  Routed calls stop for the daemon, already our tracer, so
+ * there is nothing to hand over and syscalls are safe from here.
+ */
+static void child_load_traced(const struct launch *l)
+{
+	struct launch_page *pg = l->page;
+
+	atomic_store_explicit(&pg->listener_fd, -1, memory_order_relaxed);
+	atomic_store_explicit(&pg->state, CHILD_LOADED, memory_order_release);
+	while (atomic_load_explicit(&pg->go, memory_order_acquire) <= 0)
+		cpu_relax();
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &l->prog) < 0)
+		child_fail(pg, STEP_SECCOMP, errno);
+}
+
+/* C under notify: load the filter, then wait for go without a syscall (no call
+ * of a noreturn function either: a sanitizer runtime makes syscalls there). */
+static void child_load_notify(const struct launch *l)
 {
 	struct launch_page *pg = l->page;
 	long fd;
-	int e;
 
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-		child_fail(pg, STEP_PDEATHSIG, errno);
-	if (getppid() != l->parent) /* P died before PDEATHSIG was set */
-		child_fail(pg, STEP_PARENT, ESRCH);
-	if (signals_restore(&l->sig) < 0)
-		child_fail(pg, STEP_SIGNALS, errno);
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		child_fail(pg, STEP_NO_NEW_PRIVS, errno);
 	fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
 		     SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
 		     &l->prog);
@@ -173,6 +183,26 @@ static _Noreturn void child_run(const struct launch *l)
 	atomic_store_explicit(&pg->state, CHILD_LOADED, memory_order_release);
 	while (atomic_load_explicit(&pg->go, memory_order_acquire) <= 0)
 		cpu_relax();
+}
+
+/* C: load the filter (as the mechanism wants), exec the command. */
+static _Noreturn void child_run(const struct launch *l)
+{
+	struct launch_page *pg = l->page;
+	int e;
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		child_fail(pg, STEP_PDEATHSIG, errno);
+	if (getppid() != l->parent) /* P died before PDEATHSIG was set */
+		child_fail(pg, STEP_PARENT, ESRCH);
+	if (signals_restore(&l->sig) < 0)
+		child_fail(pg, STEP_SIGNALS, errno);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		child_fail(pg, STEP_NO_NEW_PRIVS, errno);
+	if (l->opts->mechanism == SG_MECH_TRACE)
+		child_load_traced(l);
+	else
+		child_load_notify(l);
 
 	execve(l->exec_path, l->opts->argv, environ);
 	if (errno == ENOEXEC) /* no '#!': a shell script, as execvp runs it (decided by policy) */
@@ -247,7 +277,8 @@ static int child_wait_loaded(struct launch *l)
 		waited += (unsigned long long)delay;
 		delay = delay * 2 > 1000 * 1000 ? 1000 * 1000 : delay * 2;
 	}
-	if (st == CHILD_LOADED) /* in our table too: ours to close, even if C has died */
+	if (st == CHILD_LOADED && l->opts->mechanism == SG_MECH_NOTIFY)
+		/* in our table too: ours to close, even if C has died */
 		l->listener = atomic_load_explicit(&l->page->listener_fd, memory_order_relaxed);
 	if (st == CHILD_FAILED)
 		return shim_err(-atomic_load_explicit(&l->page->err, memory_order_relaxed), "%s",
@@ -423,11 +454,15 @@ static int daemon_register(struct launch *l)
 	ssize_t n;
 	int r;
 
-	n = proto_encode_register(l->buf, SG_MSG_MAX, l->child, SG_MECH_NOTIFY, l->policy_path,
-				  l->policy_text, strlen(l->policy_text));
+	bool notify = l->opts->mechanism == SG_MECH_NOTIFY;
+
+	n = proto_encode_register(l->buf, SG_MSG_MAX, l->child, l->opts->mechanism,
+				  l->policy_path, l->policy_text, strlen(l->policy_text));
 	if (n < 0)
 		return shim_err((int)n, "cannot encode the session request");
-	r = daemon_call(l, l->buf, (size_t)n, &l->listener, 1, &m, &reason);
+	/* notify hands the listener over; under trace the daemon attaches to the child. */
+	r = daemon_call(l, l->buf, (size_t)n, notify ? &l->listener : NULL, notify ? 1 : 0, &m,
+			&reason);
 	if (r == -EINTR && l->abort_sig)
 		return r;
 	if (r < 0)
@@ -478,7 +513,8 @@ static int policy_prepare(struct launch *l)
 	r = policy_check_loadable(l->policy, &perr);
 	if (r < 0)
 		return policy_failed(&perr, r, l->policy_path);
-	r = policy_compile(l->policy, SG_COMPILE_ROUTE_EXEC, &ctx, &perr);
+	r = policy_compile(l->policy, SG_COMPILE_ROUTE_EXEC | (o->mechanism == SG_MECH_TRACE ?
+					SG_COMPILE_ROUTE_TRACE : 0), &ctx, &perr);
 	if (r < 0)
 		return policy_failed(&perr, r, l->policy_path);
 	if (o->print_filter) {
@@ -544,6 +580,11 @@ static int exit_code(struct launch *l, int status)
 
 		shim_err(-e, "cannot execute '%s'", l->opts->argv[0]);
 		return e == ENOENT ? SHIM_EXIT_NOT_FOUND : SHIM_EXIT_CANNOT_EXEC;
+	}
+	if (st == CHILD_FAILED) { /* trace: the filter is loaded after go */
+		shim_err(-atomic_load_explicit(&l->page->err, memory_order_relaxed), "%s",
+			 step_what(atomic_load_explicit(&l->page->step, memory_order_relaxed)));
+		return SHIM_EXIT_FAILURE;
 	}
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);

@@ -22,6 +22,7 @@ struct run_opts {
 	const char *policy;      /* -p: a file or a NAME */
 	const char *socket_path; /* -s; NULL: $SYSGATE_SOCKET, then SG_DEFAULT_SOCKET */
 	const char *log;         /* --log of the embedded daemon; "-" = our standard error */
+	int mechanism;           /* enum sg_mechanism: notify or trace */
 	bool embedded;
 	bool print_filter;
 	bool verbose;

@@ -100,7 +100,7 @@ Test(session, registers_a_child_of_the_peer)
 	json_object_put(recs);
 }
 
-Test(session, trace_mechanism_is_not_available_yet)
+Test(session, trap_mechanism_is_not_available_yet)
 {
 	struct sysgated *d = th_daemon();
 	struct conn c = peer(d);
@@ -111,9 +111,9 @@ Test(session, trace_mechanism_is_not_available_yet)
 
 	th_target_start(&t, route, 1, body_wait);
 	fd = t.listener;
-	cr_expect_eq(reg(d, &c, (uint32_t)t.pid, SG_MECH_TRACE, good_policy, fd, reason, &id),
+	cr_expect_eq(reg(d, &c, (uint32_t)t.pid, SG_MECH_TRAP, good_policy, fd, reason, &id),
 		     -EOPNOTSUPP);
-	cr_expect_str_eq(reason, "mechanism 'trace' is not available yet");
+	cr_expect_str_eq(reason, "mechanism 'trap' is not available yet");
 	cr_expect(fd_closed(fd), "the refused listener was kept");
 	cr_expect_eq(d->n_sessions, 0);
 }

@@ -59,6 +59,12 @@ void sg_teardown(void);
 /* Skip the test: clean up first (criterion runs no .fini after cr_skip_test). */
 void sg_skip(const char *reason) __attribute__((noreturn));
 
+/* The mechanism under test: $SG_TEST_MECHANISM (notify, trace, trap), default notify.
+ * Every sysgate-run started through sg_spawn() gets `--mechanism` it unless it names one. */
+const char *sg_mechanism(void);
+/* Skip (with why) unless the mechanism under test is mech. */
+void sg_require_mechanism(const char *mech, const char *why);
+
 /* The temporary directory, the daemon's socket and audit log, the daemon's pid. */
 const char *sg_dir(void);
 const char *sg_sock(void);

@@ -104,9 +104,44 @@ static char *join_argv(const char *const argv[])
 	return s;
 }
 
-struct sg_proc *sg_spawn(const char *const argv[], const struct sg_opts *o)
+/* The mechanism under test: see harness.h. */
+const char *sg_mechanism(void)
+{
+	const char *m = getenv("SG_TEST_MECHANISM");
+
+	return m && m[0] ? m : "notify";
+}
+
+/* Skip unless the mechanism under test is mech; see harness.h. */
+void sg_require_mechanism(const char *mech, const char *why)
+{
+	if (strcmp(sg_mechanism(), mech) != 0)
+		sg_skip(sg_strf("under --mechanism %s: %s", sg_mechanism(), why));
+}
+
+/* sysgate-run's argv with `--mechanism M` of the run inserted, unless it names one. */
+static const char *const *with_mechanism(const char *const argv[])
+{
+	const char **v;
+	size_t n = 0;
+
+	if (strcmp(argv[0], sg_run_path()) != 0)
+		return argv;
+	for (; argv[n]; n++)
+		if (strcmp(argv[n], "-m") == 0 || strncmp(argv[n], "--mechanism", 11) == 0)
+			return argv;
+	v = sg_track(calloc(n + 3, sizeof(*v)));
+	v[0] = argv[0];
+	v[1] = "--mechanism";
+	v[2] = sg_mechanism();
+	memcpy(v + 3, argv + 1, n * sizeof(*v)); /* the rest and its NULL */
+	return v;
+}
+
+struct sg_proc *sg_spawn(const char *const argv_in[], const struct sg_opts *o)
 {
 	struct sg_proc *p = calloc(1, sizeof(*p));
+	const char *const *argv = with_mechanism(argv_in);
 	unsigned n = ++sg_h.counter;
 
 	cr_assert_not_null(p);

@@ -6,6 +6,7 @@
  */
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -72,10 +73,10 @@ Test(exitcodes, policy_syntax_error_is_125_with_a_caret)
 		     sg_jtext(sg_audit()));
 }
 
-Test(exitcodes, trace_mechanism_is_125_not_available)
+Test(exitcodes, trap_mechanism_is_125_not_available)
 {
 	const char *argv[] = { sg_run_path(), "-s", sg_sock(), "-p", allow_policy(),
-			       "--mechanism", "trace", "--", sg_target("exit_with"), "0", NULL };
+			       "--mechanism", "trap", "--", sg_target("exit_with"), "0", NULL };
 	struct sg_result *r = sg_run(argv, NULL);
 
 	sg_assert_exit(r, 125);
@@ -120,4 +121,24 @@ Test(exitcodes, script_without_shebang_runs_under_sh)
 
 	sg_assert_exit(r, 4);
 	cr_expect(strstr(r->out, "ran with 2 args: a b"), "the script did not run:\n%s", r->out);
+}
+
+Test(exitcodes, trace_refused_when_the_target_is_already_traced_is_125)
+{
+	/* LeakSanitizer (a sanitized build) cannot run under a tracer: off for this run */
+	const char *argv[] = { "/usr/bin/env", "ASAN_OPTIONS=detect_leaks=0", "/usr/bin/strace",
+			       "-f", "-o", "/dev/null", sg_run_path(),
+			       "--mechanism", "trace", "-s", sg_sock(), "-p", allow_policy(),
+			       "--", sg_target("exit_with"), "0", NULL };
+	struct sg_result *r;
+
+	sg_require_mechanism("trace", "only trace needs to attach with ptrace");
+	if (access(argv[2], X_OK) != 0)
+		sg_skip("no /usr/bin/strace to hold the target traced");
+	r = sg_run(argv, NULL);
+	/* refused with the reason, never a hang: the daemon cannot be a second tracer */
+	sg_assert_exit(r, 125);
+	cr_expect(strstr(r->err, "already traced by pid"), "%s", r->err);
+	sg_assert_daemon_alive();
+	cr_expect_eq(sg_audit_count("event", "session-start", NULL), 0, "%s", sg_jtext(sg_audit()));
 }

@@ -108,6 +108,19 @@ Test(proto_msg, register_text_may_be_empty)
 	cr_assert_eq(m.u.reg.mechanism, SG_MECH_TRAP);
 }
 
+Test(proto_msg, trace_register_carries_no_fd)
+{
+	int fd = 3;
+	size_t n = enc(proto_encode_register(buf, sizeof(buf), 7, SG_MECH_TRACE, "x", "t", 1));
+	struct sg_msg m = decode_ok(n, NULL, 0);
+	const char *reason = NULL;
+
+	cr_assert_eq(m.u.reg.mechanism, SG_MECH_TRACE);
+	cr_assert_eq(m.n_fds, 0);
+	cr_assert_eq(proto_decode(buf, n, &fd, 1, &m, &reason), -EBADMSG);
+	cr_assert_str_eq(reason, "wrong number of file descriptors for the mechanism");
+}
+
 Test(proto_msg, status_round_trips)
 {
 	struct sg_msg_status st = {
@@ -488,7 +501,7 @@ static const struct bad_case bad_cases[] = {
 	{ "subscribe flag 2^31", b_sub_high, 0, -EBADMSG, "unknown subscribe flags" },
 	{ "subscribe reserved", b_sub_reserved, 0, -EBADMSG, "non-zero reserved field" },
 	{ "record reserved", b_rec_reserved, 0, -EBADMSG, "non-zero reserved field" },
-	{ "register without fd", reg, 0, -EBADMSG, "wrong number of file descriptors for the message type" },
+	{ "register without fd", reg, 0, -EBADMSG, "wrong number of file descriptors for the mechanism" },
 	{ "register with 2 fds", reg, 2, -EBADMSG, "wrong number of file descriptors for the message type" },
 	{ "hello with an fd", hello, 1, -EBADMSG, "wrong number of file descriptors for the message type" },
 	{ "end with an fd", b_end, 1, -EBADMSG, "wrong number of file descriptors for the message type" },
