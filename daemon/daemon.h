@@ -83,6 +83,7 @@ struct session {
 	struct seccomp_notif *req;
 	struct seccomp_notif_resp *resp;
 	size_t req_size, resp_size;
+	struct conn *trap_conn; /* trap: the connection its calls arrive on */
 };
 
 /* A packet waiting for a peer's socket to drain. */
@@ -109,6 +110,7 @@ struct conn {
 	struct event *ev_read, *ev_write;
 	STAILQ_HEAD(, pkt) queue;
 	size_t n_queued;
+	struct session *trap_session; /* trap: the session this peer registered for itself */
 };
 
 /* A record kept in memory for SG_SUB_BACKLOG. */
@@ -248,8 +250,9 @@ bool conn_may_see(const struct conn *c, uid_t owner);
 int session_register(struct sysgated *d, const struct conn *c, const struct sg_msg *m, int fd,
 		     char *reason, size_t reason_size, uint64_t *ret_id);
 /* Start a session on a validated listener; takes ownership of fd, pidfd and policy. */
-int session_create(struct sysgated *d, int fd, int pidfd, struct sg_policy *policy, pid_t target,
-		   pid_t peer, uid_t uid, gid_t gid, struct session **ret);
+int session_create(struct sysgated *d, enum sg_mechanism mech, int fd, int pidfd,
+		   struct sg_policy *policy, pid_t target, pid_t peer, uid_t uid, gid_t gid,
+		   struct session **ret);
 /* The session is over: record session-end, free it, maybe leave the loop. */
 void session_end(struct session *s, const char *why);
 /* Free without a record; accepts NULL, returns NULL. */
@@ -291,6 +294,17 @@ void notify_cb(evutil_socket_t fd, short what, void *arg);
  * 0 none pending within timeout_ms (0: do not wait), -EPIPE when no task uses
  * the filter any more, other -errno on a broken listener. */
 int notify_handle(struct session *s, int timeout_ms);
+
+/* trap.c */
+
+/* REGISTER of a trap session: the target must be the peer itself, in the daemon's pid namespace. */
+int trap_check_peer(const struct conn *c, uint32_t target, char *reason, size_t size);
+/* Tie a new trap session to the connection that registered it. */
+void trap_link(struct session *s, struct conn *c);
+/* Undo trap_link (the session or the connection goes away); no-op for other sessions. */
+void trap_unlink(struct session *s);
+/* TRAP_CALL on a connection: decide, carry out a kill, reply TRAP_VERDICT. */
+void trap_handle_call(struct conn *c, const struct sg_msg_trap_call *call);
 
 /* audit.c */
 

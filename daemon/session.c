@@ -188,7 +188,7 @@ int session_register(struct sysgated *d, const struct conn *c, const struct sg_m
 	int r;
 
 	reason[0] = '\0';
-	if (reg->mechanism != SG_MECH_NOTIFY) {
+	if (reg->mechanism != SG_MECH_NOTIFY && reg->mechanism != SG_MECH_TRAP) {
 		const char *name = proto_mechanism_name(reg->mechanism);
 
 		snprintf(reason, reason_size, "mechanism '%s' is not available yet",
@@ -203,7 +203,11 @@ int session_register(struct sysgated *d, const struct conn *c, const struct sg_m
 		snprintf(reason, reason_size, "too many sessions");
 		return -EUSERS;
 	}
-	if (!fd_is_seccomp_listener(lfd)) {
+	if (reg->mechanism == SG_MECH_TRAP) {
+		r = trap_check_peer(c, reg->target_pid, reason, reason_size);
+		if (r < 0)
+			return r;
+	} else if (!fd_is_seccomp_listener(lfd)) {
 		snprintf(reason, reason_size, "the file descriptor is not a seccomp listener");
 		return -EBADF;
 	}
@@ -220,8 +224,8 @@ int session_register(struct sysgated *d, const struct conn *c, const struct sg_m
 	r = find_target(c, reg->target_pid, &target, &pidfd, reason, reason_size);
 	if (r < 0)
 		return r;
-	r = session_create(d, TAKE_FD(lfd), TAKE_FD(pidfd), TAKE_PTR(p), target, c->pid, c->uid,
-			   c->gid, &s);
+	r = session_create(d, (enum sg_mechanism)reg->mechanism, TAKE_FD(lfd), TAKE_FD(pidfd),
+			   TAKE_PTR(p), target, c->pid, c->uid, c->gid, &s);
 	if (r < 0) {
 		snprintf(reason, reason_size, "cannot start the session: %s", strerror(-r));
 		return r;
@@ -243,8 +247,9 @@ static void set_sync_wakeup(int fd, uint64_t id)
 }
 
 /* Start a session on a validated listener; takes ownership of fd, pidfd and policy. */
-int session_create(struct sysgated *d, int fd, int pidfd, struct sg_policy *policy, pid_t target,
-		   pid_t peer, uid_t uid, gid_t gid, struct session **ret)
+int session_create(struct sysgated *d, enum sg_mechanism mech, int fd, int pidfd,
+		   struct sg_policy *policy, pid_t target, pid_t peer, uid_t uid, gid_t gid,
+		   struct session **ret)
 {
 	struct session *s = calloc(1, sizeof(*s));
 
@@ -258,8 +263,9 @@ int session_create(struct sysgated *d, int fd, int pidfd, struct sg_policy *poli
 	s->fd = fd;
 	s->pidfd = pidfd;
 	s->policy = policy;
-	s->mech = SG_MECH_NOTIFY;
-	s->state = SG_SESSION_STARTING;
+	s->mech = mech;
+	/* trap: the preload library starts after the exec, no STARTING exec to let through. */
+	s->state = mech == SG_MECH_TRAP ? SG_SESSION_RUNNING : SG_SESSION_STARTING;
 	s->target_pid = target;
 	s->peer_pid = peer;
 	s->uid = uid;
@@ -272,13 +278,15 @@ int session_create(struct sysgated *d, int fd, int pidfd, struct sg_policy *poli
 								     : sizeof(*s->resp);
 	s->req = calloc(1, s->req_size);
 	s->resp = calloc(1, s->resp_size);
-	s->ev = event_new(d->base, fd, EV_READ | EV_PERSIST, notify_cb, s);
-	if (!s->req || !s->resp || !s->ev || event_add(s->ev, NULL) < 0) {
+	if (fd >= 0) /* trap calls arrive on the peer's connection instead */
+		s->ev = event_new(d->base, fd, EV_READ | EV_PERSIST, notify_cb, s);
+	if (!s->req || !s->resp || (fd >= 0 && (!s->ev || event_add(s->ev, NULL) < 0))) {
 		session_free(s);
 		return -ENOMEM;
 	}
 	s->id = ++d->next_session_id;
-	set_sync_wakeup(fd, s->id);
+	if (fd >= 0)
+		set_sync_wakeup(fd, s->id);
 	TAILQ_INSERT_TAIL(&d->sessions, s, entry);
 	d->n_sessions++;
 	d->had_session = true;
@@ -300,6 +308,7 @@ struct session *session_free(struct session *s)
 	}
 	if (s->ev)
 		event_free(s->ev);
+	trap_unlink(s);
 	/* Closing the listener fails pending and later notified calls with ENOSYS. */
 	safe_close(s->fd);
 	safe_close(s->pidfd);

@@ -314,7 +314,7 @@ Test(notify, starting_exec_from_another_pid_is_decided_by_the_policy)
 
 	th_target_start(&t, route, 1, body_exec);
 	/* registered for another pid: the child's exec is not the shim's exec */
-	r = session_create(d, t.listener, -EBADF,
+	r = session_create(d, SG_MECH_NOTIFY, t.listener, -EBADF,
 			   th_policy("version 1\ndefault allow\nexecve deny EACCES\n"), getpid(),
 			   getpid(), getuid(), getgid(), &s);
 	t.listener = -EBADF;
