@@ -121,13 +121,13 @@ static int parse_mechanism(const char *name)
 {
 	int m = proto_mechanism_from_name(name);
 
-	if (m == SG_MECH_NOTIFY)
-		return 0;
+	if (m == SG_MECH_NOTIFY || m == SG_MECH_TRAP)
+		return m;
 	if (m >= 0) {
 		shim_errx(0, "mechanism '%s' is not available yet", name);
 		return -EOPNOTSUPP;
 	}
-	shim_errx(0, "unknown mechanism '%s' (only 'notify' exists)", name);
+	shim_errx(0, "unknown mechanism '%s' (use 'notify' or 'trap')", name);
 	return -EINVAL;
 }
 
@@ -158,7 +158,8 @@ static int parse_argv(int argc, char *argv[], struct run_opts *o)
 			o->socket_path = optarg;
 			break;
 		case 'm':
-			if (parse_mechanism(optarg) < 0)
+			o->mechanism = parse_mechanism(optarg);
+			if (o->mechanism < 0)
 				return -EINVAL;
 			break;
 		case ARG_EMBEDDED:

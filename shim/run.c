@@ -157,6 +157,10 @@ static _Noreturn void child_run(const struct launch *l)
 		child_fail(pg, STEP_PARENT, ESRCH);
 	if (signals_restore(&l->sig) < 0)
 		child_fail(pg, STEP_SIGNALS, errno);
+	if (l->opts->mechanism == SG_MECH_TRAP) { /* the preload library loads the filter */
+		fd = -1;
+		goto loaded;
+	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		child_fail(pg, STEP_NO_NEW_PRIVS, errno);
 	fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
@@ -169,6 +173,7 @@ static _Noreturn void child_run(const struct launch *l)
 		child_fail(pg, STEP_SECCOMP, errno);
 
 	/* The filter is loaded: from here to execve, no syscall. */
+loaded:
 	atomic_store_explicit(&pg->listener_fd, (int)fd, memory_order_relaxed);
 	atomic_store_explicit(&pg->state, CHILD_LOADED, memory_order_release);
 	while (atomic_load_explicit(&pg->go, memory_order_acquire) <= 0)
@@ -478,7 +483,8 @@ static int policy_prepare(struct launch *l)
 	r = policy_check_loadable(l->policy, &perr);
 	if (r < 0)
 		return policy_failed(&perr, r, l->policy_path);
-	r = policy_compile(l->policy, SG_COMPILE_ROUTE_EXEC, &ctx, &perr);
+	r = policy_compile(l->policy, o->mechanism == SG_MECH_TRAP ? SG_COMPILE_ROUTE_TRAP
+				      : SG_COMPILE_ROUTE_EXEC, &ctx, &perr);
 	if (r < 0)
 		return policy_failed(&perr, r, l->policy_path);
 	if (o->print_filter) {
@@ -615,8 +621,14 @@ int run_command(const struct run_opts *o)
 	if (daemon_open(&l) < 0 || daemon_hello(&l) < 0)
 		return start_failed(&l);
 
-	/* From the clone to go: no fd is opened or closed but the listener's. */
-	if (child_start(&l) < 0 || child_wait_loaded(&l) < 0 || daemon_register(&l) < 0)
+	if (o->mechanism == SG_MECH_TRAP &&
+	    trap_env_prepare(l.emb.pid > 0 ? l.emb.sock_path : l.daemon_path, l.policy_path,
+			     l.policy_text, &l.prog) < 0)
+		return start_failed(&l);
+	/* From the clone to go: no fd is opened or closed but the listener's. trap: the
+	 * command registers itself from its preload library. */
+	if (child_start(&l) < 0 || child_wait_loaded(&l) < 0 ||
+	    (o->mechanism != SG_MECH_TRAP && daemon_register(&l) < 0))
 		return start_failed(&l);
 	l.listener = safe_close(l.listener); /* the daemon holds its own */
 	l.started = true;
