@@ -2,7 +2,7 @@
 # Install the Debian 12 packages sysgate needs to build, test and run its demo (as root).
 set -euo pipefail
 pkgs=(meson ninja-build pkg-config gcc clang libc6-dev
-      libseccomp-dev libevent-dev libjson-c-dev libcriterion-dev
+      libseccomp-dev libevent-dev libjson-c-dev libcriterion-dev gcc-multilib
       systemd python3 tar)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -621,6 +621,8 @@ int run_command(const struct run_opts *o)
 	if (daemon_open(&l) < 0 || daemon_hello(&l) < 0)
 		return start_failed(&l);
 
+	if (o->mechanism == SG_MECH_TRAP && trap_check_exec(l.exec_path) < 0)
+		return SHIM_EXIT_FAILURE;
 	if (o->mechanism == SG_MECH_TRAP &&
 	    trap_env_prepare(l.emb.pid > 0 ? l.emb.sock_path : l.daemon_path, l.policy_path,
 			     l.policy_text, &l.prog) < 0)

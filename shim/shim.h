@@ -71,6 +71,8 @@ char **command_sh_argv(char *path, char *const *argv);
 /* trap_env.c: LD_PRELOAD, socket path and memfds with the filter and the policy, in our
  * environment for the command to inherit. */
 struct sock_fprog;
+/* 0 when LD_PRELOAD can reach path (dynamic x86_64 ELF, or not ELF); -ENOEXEC, said. */
+int trap_check_exec(const char *path);
 int trap_env_prepare(const char *sock_path, const char *policy_name, const char *policy_text,
 		     const struct sock_fprog *prog);
 

@@ -7,6 +7,7 @@
  * the exported filter and the policy text.  The command registers its own
  * session; sysgate-run registers nothing.
  */
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
@@ -96,6 +97,36 @@ static int setenv_fd(const char *name, int fd)
 
 	snprintf(v, sizeof(v), "%d", fd);
 	return setenv(name, v, 1) < 0 ? -errno : 0;
+}
+
+/*
+ * LD_PRELOAD only reaches dynamically linked programs of the library's own ELF class: a
+ * static or 32-bit program would run with no filter at all.  Refuse those (fail closed);
+ * anything not ELF (a script) runs its interpreter, which is checked when it is exec'd.
+ */
+int trap_check_exec(const char *path)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+
+	if (fd < 0)
+		return 0; /* execve reports it */
+	if (pread(fd, &eh, sizeof(eh), 0) < (ssize_t)EI_NIDENT ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0)
+		return 0;
+	if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_machine != EM_X86_64)
+		return shim_errx(-ENOEXEC, "'%s' is not an x86_64 program: the trap mechanism "
+				 "cannot reach it (use --mechanism notify)", path);
+	for (unsigned i = 0; i < eh.e_phnum && i < 4096; i++) {
+		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + (uint64_t)i * eh.e_phentsize))
+		    != (ssize_t)sizeof(ph))
+			break;
+		if (ph.p_type == PT_INTERP)
+			return 0;
+	}
+	return shim_errx(-ENOEXEC, "'%s' is statically linked: LD_PRELOAD, hence the trap "
+			 "mechanism, cannot reach it (use --mechanism notify)", path);
 }
 
 /* Prepare the environment of a trap command; see shim.h. */

@@ -139,3 +139,52 @@ Test(trap, no_daemon_means_enosys_never_allow)
 	cr_expect(sg_exited(r, 0), "%s: %s\nstdout: %s\nstderr: %s", r->cmd,
 		  sg_status_str(r->status), r->out, r->err);
 }
+
+static const char *i386_helper(void)
+{
+	const char *path = sg_target("getppid32");
+
+	if (access(path, X_OK) < 0)
+		sg_skip("no i386 helper: the compiler cannot build -m32 programs "
+			"(install gcc-multilib)");
+	return path;
+}
+
+Test(trap, a_real_i386_program_gets_the_native_verdict_under_notify)
+{
+	const char *helper = i386_helper();
+	const char *argv[] = { sg_run_path(), "-s", sg_sock(), "-m", "notify", "-p",
+			       trap_policy(), "--", helper, "4242", NULL };
+	struct sg_result *r = sg_run(argv, NULL);
+	json_object *rec;
+
+	cr_expect(sg_exited(r, 0), "%s: %s\nstdout: %s\nstderr: %s", r->cmd,
+		  sg_status_str(r->status), r->out, r->err);
+	rec = sg_audit_wait("event", "syscall", "syscall", "getppid", NULL);
+	cr_assert_not_null(rec, "no getppid record; audit log:\n%s", sg_jtext(sg_audit()));
+	cr_expect_str_eq(sg_jstr(rec, "arch"), "x86", "%s", sg_jtext(rec));
+	cr_expect_str_eq(sg_jstr(rec, "verdict"), "fake", "%s", sg_jtext(rec));
+}
+
+Test(trap, a_real_i386_program_is_refused_under_trap)
+{
+	const char *helper = i386_helper();
+	const char *argv[] = { sg_run_path(), "-s", sg_sock(), "-m", "trap", "-p",
+			       trap_policy(), "--", helper, "4242", NULL };
+	struct sg_result *r = sg_run(argv, NULL);
+
+	/* LD_PRELOAD of a 64-bit library cannot reach it: it would run unfiltered. */
+	sg_assert_exit(r, 125);
+	cr_expect(strstr(r->err, "not an x86_64 program") != NULL, "%s", r->err);
+	cr_expect_str_eq(r->out, "");
+}
+
+Test(trap, a_static_program_is_refused_under_trap)
+{
+	const char *argv[] = { sg_run_path(), "-s", sg_sock(), "-m", "trap", "-p",
+			       trap_policy(), "--", sg_target("seed_eio"), NULL };
+	struct sg_result *r = sg_run(argv, NULL);
+
+	sg_assert_exit(r, 125);
+	cr_expect(strstr(r->err, "statically linked") != NULL, "%s", r->err);
+}
