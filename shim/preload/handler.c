@@ -90,6 +90,23 @@ static long recv_pkt(int fd, void *buf, size_t size)
 	return n;
 }
 
+/* Send the n-byte packet (n < 0: its encoding failed), receive the reply into reply and
+ * decode it into m; 0 when it is of type want, else -errno (an ERROR's own). */
+static long request(int fd, const void *pkt, ssize_t n, uint16_t want, uint8_t *reply,
+		    size_t size, struct sg_msg *m)
+{
+	const char *why;
+	long r = n < 0 ? n : send_pkt(fd, pkt, (size_t)n);
+
+	if (r >= 0)
+		r = recv_pkt(fd, reply, size);
+	if (r >= 0)
+		r = proto_decode(reply, (size_t)r, NULL, 0, m, &why);
+	if (r >= 0 && m->type != want)
+		r = m->type == SG_MSG_ERROR ? m->u.error.error : -EPROTO;
+	return r < 0 ? r : 0;
+}
+
 /* Connect and register the calling process; fd or -errno. Async-signal-safe. */
 static int connect_register(const char *path, const char *name, const char *text, size_t text_len,
 			  void *buf, size_t size)
@@ -97,7 +114,6 @@ static int connect_register(const char *path, const char *name, const char *text
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	uint8_t reply[SG_REPLY_MAX];
 	struct sg_msg m;
-	const char *why;
 	size_t plen = strlen(path);
 	long fd, r;
 	ssize_t n;
@@ -112,24 +128,12 @@ static int connect_register(const char *path, const char *name, const char *text
 	if (r < 0)
 		goto fail;
 	n = proto_encode_hello(buf, size, SG_ROLE_SHIM);
-	r = n < 0 ? n : send_pkt((int)fd, buf, (size_t)n);
-	if (r >= 0)
-		r = recv_pkt((int)fd, reply, sizeof(reply));
-	if (r >= 0)
-		r = proto_decode(reply, (size_t)r, NULL, 0, &m, &why);
-	if (r >= 0 && m.type != SG_MSG_ACK)
-		r = m.type == SG_MSG_ERROR ? m.u.error.error : -EPROTO;
+	r = request((int)fd, buf, n, SG_MSG_ACK, reply, sizeof(reply), &m);
 	if (r < 0)
 		goto fail;
 	n = proto_encode_register(buf, size, (pid_t)sys(__NR_getpid, 0, 0, 0), SG_MECH_TRAP, name,
 				  text, text_len);
-	r = n < 0 ? n : send_pkt((int)fd, buf, (size_t)n);
-	if (r >= 0)
-		r = recv_pkt((int)fd, reply, sizeof(reply));
-	if (r >= 0)
-		r = proto_decode(reply, (size_t)r, NULL, 0, &m, &why);
-	if (r >= 0 && m.type != SG_MSG_ACK)
-		r = m.type == SG_MSG_ERROR ? m.u.error.error : -EPROTO;
+	r = request((int)fd, buf, n, SG_MSG_ACK, reply, sizeof(reply), &m);
 	if (r < 0)
 		goto fail;
 	return (int)fd;
@@ -174,8 +178,6 @@ static int ask(const struct sg_msg_trap_call *c, struct sg_msg_trap_verdict *ret
 	uint8_t pkt[256], reply[SG_REPLY_MAX];
 	pid_t pid = (pid_t)sys(__NR_getpid, 0, 0, 0);
 	struct sg_msg m;
-	const char *why;
-	ssize_t n;
 	long r;
 
 	if (pid != owner_pid) { /* a forked child: never the parent's socket */
@@ -189,15 +191,11 @@ static int ask(const struct sg_msg_trap_call *c, struct sg_msg_trap_verdict *ret
 				    : -ENOTCONN;
 	} else
 		lock();
-	r = sock_fd < 0 ? -ENOTCONN : 0;
-	n = r < 0 ? r : proto_encode_trap_call(pkt, sizeof(pkt), c);
-	r = n < 0 ? n : send_pkt(sock_fd, pkt, (size_t)n);
-	if (r >= 0)
-		r = recv_pkt(sock_fd, reply, sizeof(reply));
-	if (r >= 0)
-		r = proto_decode(reply, (size_t)r, NULL, 0, &m, &why);
-	if (r >= 0 && m.type != SG_MSG_TRAP_VERDICT)
-		r = -EPROTO;
+	if (sock_fd < 0)
+		r = -ENOTCONN;
+	else
+		r = request(sock_fd, pkt, proto_encode_trap_call(pkt, sizeof(pkt), c),
+			    SG_MSG_TRAP_VERDICT, reply, sizeof(reply), &m);
 	if (r < 0 && r != -ENOTCONN && sock_fd >= 0) { /* broken: stop using it, fail closed */
 		(void)sys(__NR_close, sock_fd, 0, 0);
 		sock_fd = -1;
