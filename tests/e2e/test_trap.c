@@ -188,3 +188,18 @@ Test(trap, a_static_program_is_refused_under_trap)
 	sg_assert_exit(r, 125);
 	cr_expect(strstr(r->err, "statically linked") != NULL, "%s", r->err);
 }
+
+Test(trap, a_program_execd_under_the_inherited_filter_is_supervised)
+{
+	const char *dir = sg_strf("%s/made", sg_dir());
+	const char *script = sg_strf("/bin/mkdir %s; echo rc=$?", dir);
+	const char *argv[] = { sg_run_path(), "-s", sg_sock(), "-m", "trap", "-p",
+			       trap_policy(), "--", "/bin/sh", "-c", script, NULL };
+	struct sg_result *r = sg_run(argv, NULL);
+	struct stat st;
+
+	sg_assert_exit(r, 0);
+	cr_expect_str_eq(r->out, "rc=1\n", "stderr: %s", r->err);
+	cr_expect(stat(dir, &st) < 0, "the denied mkdir made %s", dir);
+	expect_record("mkdir", "deny");
+}
