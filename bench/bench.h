@@ -39,6 +39,7 @@ struct sg_bench {
 	const char *build;  /* the meson build directory */
 	char dir[64];       /* private temporary directory */
 	pid_t daemon;       /* sysgated's pid (and process group), 0 when not running */
+	const char *mechanism; /* sysgate-run -m MECHANISM; NULL: the default (notify) */
 };
 
 /* A sysgate-run in its own process group, its standard output (and input) piped. */
@@ -120,6 +121,7 @@ struct opts {
 
 struct figures {
 	double bare, allow, allow50, raw_notify, sg_quiet, sg_logged, sg_unrouted, trace, trap;
+	double sg_trap, r_trap; /* sysgate trap, `fake 7 quiet`; its ratio to the raw TRAP loop */
 	bool sync, no_trace; /* no_trace: the raw trace/trap code is x86_64 only */
 	int rules;
 	int cheap_samples;   /* processes behind each of bare, allow, allow50, unrouted */

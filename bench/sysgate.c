@@ -178,7 +178,7 @@ int sg_spawn(struct sg_bench *b, const char *policy, bool with_stdin, struct sg_
 	     const char *const *args)
 {
 	char run[4096], target[4096], sock[128], pol[128];
-	const char *argv[16];
+	const char *argv[18];
 	int o[2], in[2] = { -1, -1 }, n = 0;
 	pid_t pid;
 
@@ -188,10 +188,13 @@ int sg_spawn(struct sg_bench *b, const char *policy, bool with_stdin, struct sg_
 	snprintf(pol, sizeof(pol), "%s/%s.policy", b->dir, policy ? policy : "");
 	if (policy) {
 		argv[n++] = run, argv[n++] = "-s", argv[n++] = sock, argv[n++] = "-p";
-		argv[n++] = pol, argv[n++] = "--";
+		argv[n++] = pol;
+		if (b->mechanism)
+			argv[n++] = "-m", argv[n++] = b->mechanism;
+		argv[n++] = "--";
 	}
 	argv[n++] = target;
-	for (int i = 0; args[i] && n < 15; i++)
+	for (int i = 0; args[i] && n < 17; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
 	if (pipe2(o, O_CLOEXEC) < 0)
