@@ -4,7 +4,7 @@
  * syscall goes through the trampoline (exempt from the filter), no malloc, no
  * stdio, errno saved and restored.
  *
- * One socket per process, used under a spinlock.  The handler runs with every
+ * One socket per process, used under a lock (a futex mutex).  The handler runs with every
  * signal blocked (sa_mask is full) while it holds the lock, so no signal
  * handler can interrupt it and re-enter: the lock is only ever contended by
  * other threads.  The lock is released before an allowed call is re-issued,
@@ -19,6 +19,7 @@
  */
 #include <errno.h>
 #include <linux/audit.h>
+#include <linux/futex.h>
 #include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>
@@ -55,19 +56,26 @@ static long sys(long nr, long a1, long a2, long a3)
 	return sg_sys64(nr, a1, a2, a3, 0, 0, 0);
 }
 
+/* 0 free, 1 held, 2 held with waiters (Drepper's futex mutex); waiters sleep in the kernel
+ * while the holder waits for the daemon. */
 static void lock(void)
 {
-	int expected = 0;
+	int c = 0;
 
-	while (!atomic_compare_exchange_weak(&lock_word, &expected, 1)) {
-		expected = 0;
-		(void)sys(__NR_sched_yield, 0, 0, 0);
+	if (atomic_compare_exchange_strong(&lock_word, &c, 1))
+		return;
+	if (c != 2)
+		c = atomic_exchange(&lock_word, 2);
+	while (c != 0) {
+		(void)sg_sys64(__NR_futex, (long)&lock_word, FUTEX_WAIT_PRIVATE, 2, 0, 0, 0);
+		c = atomic_exchange(&lock_word, 2);
 	}
 }
 
 static void unlock(void)
 {
-	atomic_store(&lock_word, 0);
+	if (atomic_exchange(&lock_word, 0) == 2)
+		(void)sg_sys64(__NR_futex, (long)&lock_word, FUTEX_WAKE_PRIVATE, 1, 0, 0, 0);
 }
 
 static long send_pkt(int fd, const void *buf, size_t len)
