@@ -173,7 +173,7 @@ static int measure_cheap(struct sg_bench *b, long n, int k,
 /* Each figure the median of its runs; the kinds interleaved so drift hits all alike. */
 static int measure_paths(const struct opts *o, struct sg_bench *b, struct figures *f)
 {
-	double v[6][RUNS_MAX], c[4][RUNS_MAX * CHEAP_SAMPLES];
+	double v[7][RUNS_MAX], c[4][RUNS_MAX * CHEAP_SAMPLES];
 	_cleanup_free_ char *p50 = policy_50(&f->rules);
 	long unrouted = o->calls * 10;
 	int r;
@@ -196,9 +196,12 @@ static int measure_paths(const struct opts *o, struct sg_bench *b, struct figure
 			f->no_trace = true;
 		else if (r < 0)
 			return r;
-		if (!f->no_trace) { /* sysgate trace right after the raw ptrace loop */
+		if (!f->no_trace) { /* each right after the raw loop it is compared with */
 			b->mechanism = "trace";
 			r = sg_bench_run(b, "quiet", NULL, "getppid", o->calls, 7, &v[5][i]);
+			b->mechanism = "trap";
+			if (r == 0)
+				r = sg_bench_run(b, "quiet", NULL, "getppid", o->calls, 7, &v[6][i]);
 			b->mechanism = NULL;
 			if (r < 0)
 				return r;
@@ -211,6 +214,8 @@ static int measure_paths(const struct opts *o, struct sg_bench *b, struct figure
 		f->trap = median(v[4], o->runs);
 		f->sg_trace = median(v[5], o->runs);
 		f->r_trace = median_ratio(v[5], v[3], o->runs);
+		f->sg_trap = median(v[6], o->runs);
+		f->r_trap = median_ratio(v[6], v[4], o->runs);
 	}
 	/* ratios of runs made one right after the other: this machine's speed shifts in
 	 * phases of a second or so, more than the few per cent compared here */

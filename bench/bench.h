@@ -122,6 +122,7 @@ struct opts {
 struct figures {
 	double bare, allow, allow50, raw_notify, sg_quiet, sg_logged, sg_unrouted, trace, trap;
 	double sg_trace, r_trace; /* sysgate trace `fake 7 quiet`; its ratio to raw ptrace */
+	double sg_trap, r_trap; /* sysgate trap, `fake 7 quiet`; its ratio to the raw TRAP loop */
 	bool sync, no_trace; /* no_trace: the raw trace/trap code is x86_64 only */
 	int rules;
 	int cheap_samples;   /* processes behind each of bare, allow, allow50, unrouted */

@@ -48,6 +48,8 @@ void conn_close(struct conn *c)
 		return;
 	c->dead = true;
 	c->follow = false;
+	if (c->trap_session) /* the trap process closed its socket: exited or exec'd */
+		session_end(c->trap_session, "the trap connection closed");
 	if (c->ev_read)
 		event_del(c->ev_read);
 	if (c->ev_write)
@@ -222,6 +224,8 @@ static void handle_register(struct conn *c, struct sg_msg *m)
 		(void)send_error(c, r, reason);
 		return;
 	}
+	if (m->u.reg.mechanism == SG_MECH_TRAP)
+		trap_link(session_find(c->d, id), c);
 	(void)send_ack(c, id);
 }
 
@@ -357,6 +361,10 @@ static void dispatch(struct conn *c, struct sg_msg *m)
 
 	if (m->type == SG_MSG_REGISTER && shim) {
 		handle_register(c, m);
+		return;
+	}
+	if (m->type == SG_MSG_TRAP_CALL && shim) {
+		trap_handle_call(c, &m->u.trap_call);
 		return;
 	}
 	proto_close_fds(m->fds, m->n_fds);

@@ -86,6 +86,7 @@ struct session {
 	struct seccomp_notif *req;
 	struct seccomp_notif_resp *resp;
 	size_t req_size, resp_size;
+	struct conn *trap_conn; /* trap: the connection its calls arrive on */
 };
 
 /* A packet waiting for a peer's socket to drain. */
@@ -112,6 +113,7 @@ struct conn {
 	struct event *ev_read, *ev_write;
 	STAILQ_HEAD(, pkt) queue;
 	size_t n_queued;
+	struct session *trap_session; /* trap: the session this peer registered for itself */
 };
 
 /* A record kept in memory for SG_SUB_BACKLOG. */
@@ -332,6 +334,17 @@ int trace_track(struct session *s, pid_t pid);
 void trace_session_gone(struct session *s);
 /* Free the tracee map and its SIGCHLD event (after every session). */
 void trace_done(struct sysgated *d);
+
+/* trap.c */
+
+/* REGISTER of a trap session: the target must be the peer itself, in the daemon's pid namespace. */
+int trap_check_peer(const struct conn *c, uint32_t target, char *reason, size_t size);
+/* Tie a new trap session to the connection that registered it. */
+void trap_link(struct session *s, struct conn *c);
+/* Undo trap_link (the session or the connection goes away); no-op for other sessions. */
+void trap_unlink(struct session *s);
+/* TRAP_CALL on a connection: decide, carry out a kill, reply TRAP_VERDICT. */
+void trap_handle_call(struct conn *c, const struct sg_msg_trap_call *call);
 
 /* audit.c */
 

@@ -188,12 +188,9 @@ int session_register(struct sysgated *d, const struct conn *c, const struct sg_m
 	int r;
 
 	reason[0] = '\0';
-	if (reg->mechanism != SG_MECH_NOTIFY && reg->mechanism != SG_MECH_TRACE) {
-		const char *name = proto_mechanism_name(reg->mechanism);
-
-		snprintf(reason, reason_size, "mechanism '%s' is not available yet",
-			 name ? name : "?");
-		return -EOPNOTSUPP;
+	if (reg->mechanism >= SG_MECH_MAX) { /* proto_decode checks it too */
+		snprintf(reason, reason_size, "unknown mechanism %u", reg->mechanism);
+		return -EINVAL;
 	}
 	if (m->str_len >= PATH_MAX) { /* it is in every record */
 		snprintf(reason, reason_size, "policy name too long (max %d bytes)", PATH_MAX - 1);
@@ -203,7 +200,11 @@ int session_register(struct sysgated *d, const struct conn *c, const struct sg_m
 		snprintf(reason, reason_size, "too many sessions");
 		return -EUSERS;
 	}
-	if (reg->mechanism == SG_MECH_NOTIFY && !fd_is_seccomp_listener(lfd)) {
+	if (reg->mechanism == SG_MECH_TRAP) {
+		r = trap_check_peer(c, reg->target_pid, reason, reason_size);
+		if (r < 0)
+			return r;
+	} else if (reg->mechanism == SG_MECH_NOTIFY && !fd_is_seccomp_listener(lfd)) {
 		snprintf(reason, reason_size, "the file descriptor is not a seccomp listener");
 		return -EBADF;
 	}
@@ -269,7 +270,8 @@ int session_new(struct sysgated *d, enum sg_mechanism mech, int fd, int pidfd,
 	s->pidfd = pidfd;
 	s->policy = policy;
 	s->mech = mech;
-	s->state = SG_SESSION_STARTING;
+	/* trap: the preload library starts after the exec, no STARTING exec to let through. */
+	s->state = mech == SG_MECH_TRAP ? SG_SESSION_RUNNING : SG_SESSION_STARTING;
 	s->target_pid = target;
 	s->peer_pid = peer;
 	s->uid = uid;
@@ -315,6 +317,7 @@ struct session *session_free(struct session *s)
 		event_free(s->ev);
 	if (s->mech == SG_MECH_TRACE)
 		trace_session_gone(s);
+	trap_unlink(s);
 	/* Closing the listener fails pending and later notified calls with ENOSYS. */
 	safe_close(s->fd);
 	safe_close(s->pidfd);

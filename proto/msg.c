@@ -26,6 +26,8 @@ _Static_assert(sizeof(struct sg_msg_stats_req) == 8, "sg_msg_stats_req size");
 _Static_assert(sizeof(struct sg_msg_stat) == 64, "sg_msg_stat size");
 _Static_assert(sizeof(struct sg_msg_subscribe) == 16, "sg_msg_subscribe size");
 _Static_assert(sizeof(struct sg_msg_record) == 16, "sg_msg_record size");
+_Static_assert(sizeof(struct sg_msg_trap_call) == 72, "sg_msg_trap_call size");
+_Static_assert(sizeof(struct sg_msg_trap_verdict) == 16, "sg_msg_trap_verdict size");
 _Static_assert(SG_STR_MAX < SG_MSG_MAX, "a string must fit in a packet");
 _Static_assert(SG_MSG_MAX <= UINT32_MAX, "sg_hdr.len is 32 bits");
 
@@ -61,6 +63,8 @@ static const struct msg_layout layouts[SG_MSG_TYPE_MAX] = {
 	[SG_MSG_SUBSCRIBE] = { sizeof(struct sg_msg_subscribe), 0, { 0, 0 }, 0 },
 	[SG_MSG_RECORD] = { sizeof(struct sg_msg_record), 1,
 			    { offsetof(struct sg_msg_record, len), 0 }, 0 },
+	[SG_MSG_TRAP_CALL] = { sizeof(struct sg_msg_trap_call), 0, { 0, 0 }, 0 },
+	[SG_MSG_TRAP_VERDICT] = { sizeof(struct sg_msg_trap_verdict), 0, { 0, 0 }, 0 },
 };
 
 static const char *const type_names[SG_MSG_TYPE_MAX] = {
@@ -79,6 +83,8 @@ static const char *const type_names[SG_MSG_TYPE_MAX] = {
 	[SG_MSG_END] = "end",
 	[SG_MSG_SUBSCRIBE] = "subscribe",
 	[SG_MSG_RECORD] = "record",
+	[SG_MSG_TRAP_CALL] = "trap-call",
+	[SG_MSG_TRAP_VERDICT] = "trap-verdict",
 };
 
 static const char *const mech_names[SG_MECH_MAX] = {
@@ -277,6 +283,29 @@ ssize_t proto_encode_record(void *buf, size_t size, uint64_t session_id, const c
 	return encode(buf, size, SG_MSG_RECORD, &m, sizeof(m), &s, 1);
 }
 
+/* Encode TRAP_CALL; no allocation, callable from a signal handler. */
+ssize_t proto_encode_trap_call(void *buf, size_t size, const struct sg_msg_trap_call *call)
+{
+	struct sg_msg_trap_call m;
+
+	if (!call || call->tid == 0 || call->tid > INT32_MAX)
+		return -EINVAL;
+	m = *call;
+	m.reserved = 0;
+	return encode(buf, size, SG_MSG_TRAP_CALL, &m, sizeof(m), NULL, 0);
+}
+
+/* Encode TRAP_VERDICT. */
+ssize_t proto_encode_trap_verdict(void *buf, size_t size, enum sg_trap_action action,
+				  int64_t value)
+{
+	struct sg_msg_trap_verdict m = { .action = (uint32_t)action, .value = value };
+
+	if ((unsigned)action >= SG_TRAP_ACTION_MAX)
+		return -EINVAL;
+	return encode(buf, size, SG_MSG_TRAP_VERDICT, &m, sizeof(m), NULL, 0);
+}
+
 /* Type-specific field checks on the fixed struct; NULL when valid. */
 static const char *check_fields(uint16_t type, const struct sg_msg *m)
 {
@@ -321,6 +350,18 @@ static const char *check_fields(uint16_t type, const struct sg_msg *m)
 		break;
 	case SG_MSG_RECORD:
 		if (m->u.record.reserved != 0)
+			return "non-zero reserved field";
+		break;
+	case SG_MSG_TRAP_CALL:
+		if (m->u.trap_call.reserved != 0)
+			return "non-zero reserved field";
+		if (m->u.trap_call.tid == 0 || m->u.trap_call.tid > INT32_MAX)
+			return "tid out of range";
+		break;
+	case SG_MSG_TRAP_VERDICT:
+		if (m->u.trap_verdict.action >= SG_TRAP_ACTION_MAX)
+			return "trap action out of range";
+		if (m->u.trap_verdict.reserved != 0)
 			return "non-zero reserved field";
 		break;
 	default:
@@ -426,9 +467,10 @@ int proto_decode(const void *buf, size_t len, const int *fds, size_t n_fds, stru
 	reason = check_fields(hdr.type, &m);
 	if (reason)
 		goto fail;
-	/* REGISTER: trace carries no fd (the daemon attaches), the others one. */
+	/* REGISTER: notify carries its listener; trace (the daemon attaches) and trap
+	 * (the process asks over its connection) carry none. */
 	if (hdr.type == SG_MSG_REGISTER &&
-	    n_fds != (m.u.reg.mechanism == SG_MECH_TRACE ? 0u : 1u)) {
+	    n_fds != (m.u.reg.mechanism == SG_MECH_NOTIFY ? 1u : 0u)) {
 		reason = "wrong number of file descriptors for the mechanism";
 		goto fail;
 	}

@@ -36,6 +36,8 @@ enum sg_msg_type {
 	SG_MSG_END,          /* daemon -> client: end of a list reply */
 	SG_MSG_SUBSCRIBE,    /* client -> daemon: stream records; reply ACK then RECORD* */
 	SG_MSG_RECORD,       /* daemon -> client: one audit record, a JSON object */
+	SG_MSG_TRAP_CALL,    /* trap shim -> daemon: one trapped call; reply TRAP_VERDICT */
+	SG_MSG_TRAP_VERDICT, /* daemon -> trap shim: what to do with it */
 	SG_MSG_TYPE_MAX
 };
 
@@ -92,13 +94,13 @@ struct sg_msg_error {
 };
 
 struct sg_msg_register {
-	uint32_t target_pid; /* the process whose filter the fd listens to */
+	uint32_t target_pid; /* the process whose filter the fd listens to (trap: the peer) */
 	uint32_t mechanism;  /* enum sg_mechanism */
 	uint32_t flags;      /* 0 */
 	uint32_t name_len;   /* policy display name, NUL included */
 	uint32_t text_len;   /* policy text, NUL included */
 	uint32_t reserved;   /* 0 */
-}; /* then name, then text; SCM_RIGHTS: the listener fd (none for trace) */
+}; /* then name, then text; SCM_RIGHTS: the listener fd (notify only) */
 
 struct sg_msg_status {
 	uint32_t pid;         /* the daemon's */
@@ -154,6 +156,29 @@ struct sg_msg_record {
 	uint32_t reserved;
 };
 
+/* TRAP: the call a SIGSYS handler caught, as its own process sees it. */
+struct sg_msg_trap_call {
+	uint32_t arch;  /* AUDIT_ARCH_* (siginfo si_arch) */
+	int32_t nr;     /* si_syscall */
+	uint64_t args[6];
+	uint64_t ip;    /* si_call_addr */
+	uint32_t tid;   /* gettid() of the caller, in the caller's pid namespace */
+	uint32_t reserved; /* 0 */
+};
+
+enum sg_trap_action {
+	SG_TRAP_ALLOW = 0, /* re-issue the call from the trampoline */
+	SG_TRAP_RETURN,    /* do not run it: the return register gets value (-errno for a deny) */
+	SG_TRAP_KILL,      /* the daemon kills the process; the shim kills itself if still alive */
+	SG_TRAP_ACTION_MAX
+};
+
+struct sg_msg_trap_verdict {
+	uint32_t action;   /* enum sg_trap_action */
+	uint32_t reserved; /* 0 */
+	int64_t value;     /* SG_TRAP_RETURN */
+};
+
 /* A decoded message.  Strings point into the packet buffer given to proto_decode
  * and are NUL-terminated with no interior NUL. fds are owned by the caller. */
 struct sg_msg {
@@ -170,6 +195,8 @@ struct sg_msg {
 		struct sg_msg_stat stat;
 		struct sg_msg_subscribe subscribe;
 		struct sg_msg_record record;
+		struct sg_msg_trap_call trap_call;
+		struct sg_msg_trap_verdict trap_verdict;
 	} u;
 	const char *str;  /* reason, policy name, version, record text */
 	size_t str_len;   /* without the NUL */
@@ -199,6 +226,10 @@ ssize_t proto_encode_stat(void *buf, size_t size, const struct sg_msg_stat *st);
 ssize_t proto_encode_subscribe(void *buf, size_t size, uint64_t session_id, uint32_t flags);
 ssize_t proto_encode_record(void *buf, size_t size, uint64_t session_id, const char *json,
 			    size_t json_len);
+/* TRAP_CALL and TRAP_VERDICT; async-signal-safe (no allocation, no locks). */
+ssize_t proto_encode_trap_call(void *buf, size_t size, const struct sg_msg_trap_call *call);
+ssize_t proto_encode_trap_verdict(void *buf, size_t size, enum sg_trap_action action,
+				  int64_t value);
 
 /* Validate and decode one packet with the fds that came with it.  Checks magic,
  * version, type, exact lengths, enum ranges, reserved fields, string termination

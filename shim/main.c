@@ -74,7 +74,7 @@ static void help(void)
 	       "                          %s\n"
 	       "  -s, --socket PATH       the daemon's socket (default: $SYSGATE_SOCKET, else\n"
 	       "                          %s)\n"
-	       "  -m, --mechanism notify|trace\n"
+	       "  -m, --mechanism notify|trace|trap\n"
 	       "                          how routed calls reach the daemon (default: notify):\n"
 	       "                          notify  seccomp user notification: the kernel holds the\n"
 	       "                                  call for the daemon (about 7 us a routed call)\n"
@@ -85,7 +85,11 @@ static void help(void)
 	       "                                  to ptrace it (root, or the same uid without Yama\n"
 	       "                                  restrictions); the command is killed if the\n"
 	       "                                  daemon exits\n"
-	       "                          'trap' is not available yet\n"
+	       "                          trap    SIGSYS in the process, handled by the LD_PRELOAD\n"
+	       "                                  library libsysgate-preload.so (about 77 us a\n"
+	       "                                  call). Cooperative, not enforcing: a program that\n"
+	       "                                  replaces the SIGSYS handler or jumps to the\n"
+	       "                                  trampoline escapes it; dynamic x86_64 programs only\n"
 	       "      --embedded          always use a private daemon, even when one is running\n"
 	       "      --log FILE|-        the embedded daemon's audit log (JSON lines); '-', the\n"
 	       "                          default, is sysgate-run's standard error\n"
@@ -130,13 +134,13 @@ static int parse_mechanism(const char *name)
 {
 	int m = proto_mechanism_from_name(name);
 
-	if (m == SG_MECH_NOTIFY || m == SG_MECH_TRACE)
+	if (m == SG_MECH_NOTIFY || m == SG_MECH_TRACE || m == SG_MECH_TRAP)
 		return m;
 	if (m >= 0) {
 		shim_errx(0, "mechanism '%s' is not available yet", name);
 		return -EOPNOTSUPP;
 	}
-	shim_errx(0, "unknown mechanism '%s' ('notify' or 'trace')", name);
+	shim_errx(0, "unknown mechanism '%s' (use 'notify', 'trace' or 'trap')", name);
 	return -EINVAL;
 }
 

@@ -145,12 +145,13 @@ static _Noreturn void child_fail(struct launch_page *pg, enum child_step step, i
 }
 
 /*
- * C under --mechanism trace: say READY (LOADED, no listener) before any filter,
- * wait for go while P registers and the daemon attaches (PTRACE_SEIZE), then
- * load the filter.  Routed calls stop for the daemon, already our tracer, so
- * there is nothing to hand over and syscalls are safe from here.
+ * C under --mechanism trace or trap: say READY (LOADED, no listener) before any
+ * filter, wait for go.  trace: P registers and the daemon attaches (PTRACE_SEIZE),
+ * then we load the filter; routed calls stop for the daemon, already our tracer,
+ * so there is nothing to hand over and syscalls are safe from here.  trap: the
+ * preload library loads the filter in the command itself.
  */
-static void child_load_traced(const struct launch *l)
+static void child_load_late(const struct launch *l)
 {
 	struct launch_page *pg = l->page;
 
@@ -158,7 +159,8 @@ static void child_load_traced(const struct launch *l)
 	atomic_store_explicit(&pg->state, CHILD_LOADED, memory_order_release);
 	while (atomic_load_explicit(&pg->go, memory_order_acquire) <= 0)
 		cpu_relax();
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &l->prog) < 0)
+	if (l->opts->mechanism == SG_MECH_TRACE &&
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &l->prog) < 0)
 		child_fail(pg, STEP_SECCOMP, errno);
 }
 
@@ -197,10 +199,11 @@ static _Noreturn void child_run(const struct launch *l)
 		child_fail(pg, STEP_PARENT, ESRCH);
 	if (signals_restore(&l->sig) < 0)
 		child_fail(pg, STEP_SIGNALS, errno);
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+	/* trap: the preload library sets it when it loads the filter */
+	if (l->opts->mechanism != SG_MECH_TRAP && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		child_fail(pg, STEP_NO_NEW_PRIVS, errno);
-	if (l->opts->mechanism == SG_MECH_TRACE)
-		child_load_traced(l);
+	if (l->opts->mechanism != SG_MECH_NOTIFY)
+		child_load_late(l);
 	else
 		child_load_notify(l);
 
@@ -513,8 +516,9 @@ static int policy_prepare(struct launch *l)
 	r = policy_check_loadable(l->policy, &perr);
 	if (r < 0)
 		return policy_failed(&perr, r, l->policy_path);
-	r = policy_compile(l->policy, SG_COMPILE_ROUTE_EXEC | (o->mechanism == SG_MECH_TRACE ?
-					SG_COMPILE_ROUTE_TRACE : 0), &ctx, &perr);
+	r = policy_compile(l->policy, o->mechanism == SG_MECH_TRAP ? SG_COMPILE_ROUTE_TRAP
+				: SG_COMPILE_ROUTE_EXEC | (o->mechanism == SG_MECH_TRACE ?
+							   SG_COMPILE_ROUTE_TRACE : 0), &ctx, &perr);
 	if (r < 0)
 		return policy_failed(&perr, r, l->policy_path);
 	if (o->print_filter) {
@@ -656,8 +660,16 @@ int run_command(const struct run_opts *o)
 	if (daemon_open(&l) < 0 || daemon_hello(&l) < 0)
 		return start_failed(&l);
 
-	/* From the clone to go: no fd is opened or closed but the listener's. */
-	if (child_start(&l) < 0 || child_wait_loaded(&l) < 0 || daemon_register(&l) < 0)
+	if (o->mechanism == SG_MECH_TRAP && trap_check_exec(l.exec_path) < 0)
+		return SHIM_EXIT_FAILURE;
+	if (o->mechanism == SG_MECH_TRAP &&
+	    trap_env_prepare(l.emb.pid > 0 ? l.emb.sock_path : l.daemon_path, l.policy_path,
+			     l.policy_text, &l.prog) < 0)
+		return start_failed(&l);
+	/* From the clone to go: no fd is opened or closed but the listener's. trap: the
+	 * command registers itself from its preload library. */
+	if (child_start(&l) < 0 || child_wait_loaded(&l) < 0 ||
+	    (o->mechanism != SG_MECH_TRAP && daemon_register(&l) < 0))
 		return start_failed(&l);
 	l.listener = safe_close(l.listener); /* the daemon holds its own */
 	l.started = true;

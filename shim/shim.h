@@ -22,7 +22,7 @@ struct run_opts {
 	const char *policy;      /* -p: a file or a NAME */
 	const char *socket_path; /* -s; NULL: $SYSGATE_SOCKET, then SG_DEFAULT_SOCKET */
 	const char *log;         /* --log of the embedded daemon; "-" = our standard error */
-	int mechanism;           /* enum sg_mechanism: notify or trace */
+	int mechanism;           /* enum sg_mechanism */
 	bool embedded;
 	bool print_filter;
 	bool verbose;
@@ -67,6 +67,14 @@ int command_find(const char *cmd, char **ret_path);
 char **command_sh_argv(char *path, char *const *argv);
 
 /* policy_find.c */
+
+/* trap_env.c: LD_PRELOAD, socket path and memfds with the filter and the policy, in our
+ * environment for the command to inherit. */
+struct sock_fprog;
+/* 0 when LD_PRELOAD can reach path (dynamic x86_64 ELF, or not ELF); -ENOEXEC, said. */
+int trap_check_exec(const char *path);
+int trap_env_prepare(const char *sock_path, const char *policy_name, const char *policy_text,
+		     const struct sock_fprog *prog);
 
 /* Resolve a --policy argument to a file path; 0 and *ret_path, or -ENOENT. */
 int policy_find(const char *arg, char **ret_path);

@@ -281,8 +281,8 @@ int th_target_wait(struct th_target *t)
 struct session *th_session(struct sysgated *d, struct th_target *t, const char *policy)
 {
 	struct session *s = NULL;
-	int r = session_create(d, t->listener, -EBADF, th_policy(policy), t->pid, getpid(),
-			       getuid(), getgid(), &s);
+	int r = session_create(d, t->listener, -EBADF, th_policy(policy), t->pid,
+			       getpid(), getuid(), getgid(), &s);
 
 	t->listener = -EBADF; /* the session owns it */
 	cr_assert_eq(r, 0, "session_create: %s", strerror(-r));

@@ -67,11 +67,6 @@ static int reg(struct sysgated *d, const struct conn *c, uint32_t target, uint32
 	return session_register(d, c, &m, fd, reason, SG_REASON_MAX, id);
 }
 
-static bool fd_closed(int fd)
-{
-	return fcntl(fd, F_GETFD) < 0 && errno == EBADF;
-}
-
 Test(session, registers_a_child_of_the_peer)
 {
 	struct sysgated *d = th_daemon();
@@ -98,24 +93,6 @@ Test(session, registers_a_child_of_the_peer)
 	recs = th_audit_records(d);
 	cr_expect_eq(th_count(recs, "event", "session-start"), 1, "%s", th_audit_text(d));
 	json_object_put(recs);
-}
-
-Test(session, trap_mechanism_is_not_available_yet)
-{
-	struct sysgated *d = th_daemon();
-	struct conn c = peer(d);
-	char reason[SG_REASON_MAX];
-	struct th_target t;
-	uint64_t id = 0;
-	int fd;
-
-	th_target_start(&t, route, 1, body_wait);
-	fd = t.listener;
-	cr_expect_eq(reg(d, &c, (uint32_t)t.pid, SG_MECH_TRAP, good_policy, fd, reason, &id),
-		     -EOPNOTSUPP);
-	cr_expect_str_eq(reason, "mechanism 'trap' is not available yet");
-	cr_expect(fd_closed(fd), "the refused listener was kept");
-	cr_expect_eq(d->n_sessions, 0);
 }
 
 Test(session, a_fd_that_is_not_a_listener_is_refused)

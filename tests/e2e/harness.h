@@ -64,6 +64,8 @@ void sg_skip(const char *reason) __attribute__((noreturn));
 const char *sg_mechanism(void);
 /* Skip (with why) unless the mechanism under test is mech. */
 void sg_require_mechanism(const char *mech, const char *why);
+/* Skip (with why) when the mechanism under test is mech. */
+void sg_skip_mechanism(const char *mech, const char *why);
 
 /* The temporary directory, the daemon's socket and audit log, the daemon's pid. */
 const char *sg_dir(void);

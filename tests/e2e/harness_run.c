@@ -119,6 +119,12 @@ void sg_require_mechanism(const char *mech, const char *why)
 		sg_skip(sg_strf("under --mechanism %s: %s", sg_mechanism(), why));
 }
 
+void sg_skip_mechanism(const char *mech, const char *why)
+{
+	if (strcmp(sg_mechanism(), mech) == 0)
+		sg_skip(sg_strf("under --mechanism %s: %s", mech, why));
+}
+
 /* sysgate-run's argv with `--mechanism M` of the run inserted, unless it names one. */
 static const char *const *with_mechanism(const char *const argv[])
 {

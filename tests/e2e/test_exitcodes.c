@@ -73,16 +73,6 @@ Test(exitcodes, policy_syntax_error_is_125_with_a_caret)
 		     sg_jtext(sg_audit()));
 }
 
-Test(exitcodes, trap_mechanism_is_125_not_available)
-{
-	const char *argv[] = { sg_run_path(), "-s", sg_sock(), "-p", allow_policy(),
-			       "--mechanism", "trap", "--", sg_target("exit_with"), "0", NULL };
-	struct sg_result *r = sg_run(argv, NULL);
-
-	sg_assert_exit(r, 125);
-	cr_expect(strstr(r->err, "not available"), "%s", r->err);
-}
-
 Test(exitcodes, bad_option_is_125)
 {
 	const char *argv[] = { sg_run_path(), "--no-such-option", "--", sg_target("exit_with"), "0",

@@ -239,6 +239,8 @@ Test(sessions, starting_exec_is_continued_even_when_exec_is_denied)
 
 Test(sessions, starting_exec_is_recorded_when_a_rule_says_log)
 {
+	sg_skip_mechanism("trap", "the preload library starts after the exec: there is no "
+			  "routed starting exec to record");
 	const char *pol = sg_policy("logexec", "version 1\n"
 					       "default allow\n"
 					       "execve allow log\n");

@@ -100,12 +100,55 @@ Test(proto_msg, register_round_trips_with_fd_and_strings)
 Test(proto_msg, register_text_may_be_empty)
 {
 	int fd = 3;
-	size_t n = enc(proto_encode_register(buf, sizeof(buf), 1, SG_MECH_TRAP, "x", "", 0));
+	size_t n = enc(proto_encode_register(buf, sizeof(buf), 1, SG_MECH_NOTIFY, "x", "", 0));
 	struct sg_msg m = decode_ok(n, &fd, 1);
 
 	cr_assert_eq(m.u.reg.text_len, 1);
 	cr_assert_str_eq(m.str2, "");
+	cr_assert_eq(m.u.reg.mechanism, SG_MECH_NOTIFY);
+}
+
+Test(proto_msg, register_notify_has_one_fd_trace_and_trap_none)
+{
+	const char *reason = NULL;
+	struct sg_msg m;
+	int fd = 3;
+	size_t n = enc(proto_encode_register(buf, sizeof(buf), 1, SG_MECH_TRAP, "x", "", 0));
+
+	m = decode_ok(n, NULL, 0);
 	cr_assert_eq(m.u.reg.mechanism, SG_MECH_TRAP);
+	cr_assert_eq(proto_decode(buf, n, &fd, 1, &m, &reason), -EBADMSG);
+	n = enc(proto_encode_register(buf, sizeof(buf), 1, SG_MECH_TRACE, "x", "", 0));
+	m = decode_ok(n, NULL, 0);
+	cr_assert_eq(proto_decode(buf, n, &fd, 1, &m, &reason), -EBADMSG);
+	n = enc(proto_encode_register(buf, sizeof(buf), 1, SG_MECH_NOTIFY, "x", "", 0));
+	cr_assert_eq(proto_decode(buf, n, NULL, 0, &m, &reason), -EBADMSG);
+}
+
+Test(proto_msg, trap_call_and_verdict_round_trip)
+{
+	struct sg_msg_trap_call c = { .arch = 0xc000003e, .nr = 257, .args = { 1, 2, 3, 4, 5, 6 },
+				      .ip = 0x7fff12345678ull, .tid = 42 };
+	const char *reason = NULL;
+	struct sg_msg m;
+	size_t n = enc(proto_encode_trap_call(buf, sizeof(buf), &c));
+
+	m = decode_ok(n, NULL, 0);
+	cr_assert_eq(m.type, SG_MSG_TRAP_CALL);
+	cr_assert_eq(m.u.trap_call.nr, 257);
+	cr_assert_eq(m.u.trap_call.args[5], 6);
+	cr_assert_eq(m.u.trap_call.ip, 0x7fff12345678ull);
+	cr_assert_eq(m.u.trap_call.tid, 42);
+	c.tid = 0;
+	cr_assert_eq(proto_encode_trap_call(buf, sizeof(buf), &c), -EINVAL);
+
+	n = enc(proto_encode_trap_verdict(buf, sizeof(buf), SG_TRAP_RETURN, -13));
+	m = decode_ok(n, NULL, 0);
+	cr_assert_eq(m.u.trap_verdict.action, SG_TRAP_RETURN);
+	cr_assert_eq(m.u.trap_verdict.value, -13);
+	cr_assert_eq(proto_encode_trap_verdict(buf, sizeof(buf), SG_TRAP_ACTION_MAX, 0), -EINVAL);
+	buf[sizeof(struct sg_hdr)] = SG_TRAP_ACTION_MAX; /* action out of range */
+	cr_assert_eq(proto_decode(buf, n, NULL, 0, &m, &reason), -EBADMSG);
 }
 
 Test(proto_msg, trace_register_carries_no_fd)

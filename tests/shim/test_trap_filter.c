@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The trap filter as the kernel would run it: policy_compile(SG_COMPILE_ROUTE_TRAP)
+ * exported by libseccomp, joined behind the preload library's exemption prefix,
+ * and executed by a classic-BPF interpreter with the kernel's semantics on
+ * crafted seccomp_data — x86_64, i386 and x32 (which this kernel may not run)
+ * get the same verdict for the same call; only the trampoline's exact address is
+ * exempt.  Plus a live x32 call where the kernel accepts x32.
+ */
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "policy.h"
+#include "preload.h"
+
+#define X32_BIT 0x40000000u
+#define IP64 0x00003ffff7ff0123ull
+#define IP32 0x00003ffff7ff0456ull
+#define I386_GETPPID 64
+#define I386_MKDIR 39
+
+/* Run prog on d as the kernel's classic BPF does (the subset seccomp accepts). */
+static uint32_t bpf_run(const struct sock_filter *prog, size_t n, const struct seccomp_data *d)
+{
+	uint32_t a = 0, x = 0, mem[BPF_MEMWORDS] = { 0 };
+	const uint8_t *data = (const uint8_t *)d;
+
+	for (size_t pc = 0; pc < n; pc++) {
+		const struct sock_filter *f = &prog[pc];
+		uint32_t src = BPF_SRC(f->code) == BPF_X ? x : f->k;
+
+		switch (BPF_CLASS(f->code)) {
+		case BPF_LD:
+			if (BPF_MODE(f->code) == BPF_ABS) {
+				cr_assert(f->k + 4 <= sizeof(*d) && f->k % 4 == 0, "ld [%u]", f->k);
+				memcpy(&a, data + f->k, 4);
+			} else if (BPF_MODE(f->code) == BPF_IMM)
+				a = f->k;
+			else if (BPF_MODE(f->code) == BPF_MEM)
+				a = mem[f->k];
+			else
+				cr_assert_fail("ld mode 0x%x", f->code);
+			break;
+		case BPF_LDX:
+			x = BPF_MODE(f->code) == BPF_MEM ? mem[f->k] : f->k;
+			break;
+		case BPF_ST:
+			mem[f->k] = a;
+			break;
+		case BPF_STX:
+			mem[f->k] = x;
+			break;
+		case BPF_ALU:
+			switch (BPF_OP(f->code)) {
+			case BPF_AND: a &= src; break;
+			case BPF_OR: a |= src; break;
+			case BPF_ADD: a += src; break;
+			case BPF_SUB: a -= src; break;
+			case BPF_RSH: a >>= src; break;
+			case BPF_LSH: a <<= src; break;
+			default: cr_assert_fail("alu op 0x%x", f->code);
+			}
+			break;
+		case BPF_JMP: {
+			bool t = false;
+
+			if (BPF_OP(f->code) == BPF_JA) {
+				pc += f->k;
+				break;
+			}
+			switch (BPF_OP(f->code)) {
+			case BPF_JEQ: t = a == src; break;
+			case BPF_JGT: t = a > src; break;
+			case BPF_JGE: t = a >= src; break;
+			case BPF_JSET: t = (a & src) != 0; break;
+			default: cr_assert_fail("jmp op 0x%x", f->code);
+			}
+			pc += t ? f->jt : f->jf;
+			break;
+		}
+		case BPF_RET:
+			return BPF_RVAL(f->code) == BPF_A ? a : f->k;
+		case BPF_MISC:
+			if (BPF_MISCOP(f->code) == BPF_TAX)
+				x = a;
+			else
+				a = x;
+			break;
+		default:
+			cr_assert_fail("class 0x%x", f->code);
+		}
+	}
+	cr_assert_fail("fell off the program");
+	return 0;
+}
+
+static struct sock_filter *prog;
+static size_t prog_n;
+
+static void setup(void)
+{
+	static const char text[] = "version 1\ndefault allow\ngetppid fake 4242\n"
+				   "mkdir deny EACCES quiet\nuname allow log\n";
+	struct sg_policy *p = NULL;
+	struct sg_policy_error e = { 0 };
+	scmp_filter_ctx ctx = NULL;
+	struct sock_fprog fp = { 0 };
+
+	cr_assert_eq(policy_parse(text, sizeof(text) - 1, "t", &p, &e), 0, "%s", e.msg);
+	cr_assert_eq(policy_compile(p, SG_COMPILE_ROUTE_TRAP, &ctx, &e), 0, "%s", e.msg);
+	cr_assert_eq(policy_export_bpf(ctx, &fp), 0);
+	cr_assert_eq(trap_filter_join(fp.filter, fp.len, IP64, IP32, &prog, &prog_n), 0);
+	seccomp_release(ctx);
+	free(fp.filter);
+	policy_free(p);
+}
+
+static void teardown(void)
+{
+	free(prog);
+}
+
+TestSuite(trap_filter, .init = setup, .fini = teardown);
+
+static uint32_t run(uint32_t arch, uint32_t nr, uint64_t ip)
+{
+	struct seccomp_data d = { .nr = (int)nr, .arch = arch, .instruction_pointer = ip };
+
+	return bpf_run(prog, prog_n, &d);
+}
+
+Test(trap_filter, routed_calls_trap_on_every_abi)
+{
+	cr_expect_eq(run(AUDIT_ARCH_X86_64, __NR_getppid, 0x401000), SECCOMP_RET_TRAP);
+	cr_expect_eq(run(AUDIT_ARCH_X86_64, X32_BIT | __NR_getppid, 0x401000), SECCOMP_RET_TRAP);
+	cr_expect_eq(run(AUDIT_ARCH_I386, I386_GETPPID, 0x401000), SECCOMP_RET_TRAP);
+	cr_expect_eq(run(AUDIT_ARCH_X86_64, __NR_uname, 0x401000), SECCOMP_RET_TRAP);
+}
+
+Test(trap_filter, kernel_denies_are_the_same_on_every_abi)
+{
+	uint32_t native = run(AUDIT_ARCH_X86_64, __NR_mkdir, 0x401000);
+
+	cr_expect_eq(native, SECCOMP_RET_ERRNO | EACCES);
+	cr_expect_eq(run(AUDIT_ARCH_X86_64, X32_BIT | __NR_mkdir, 0x401000), native);
+	cr_expect_eq(run(AUDIT_ARCH_I386, I386_MKDIR, 0x401000), native);
+	cr_expect_eq(run(AUDIT_ARCH_X86_64, __NR_getpid, 0x401000), SECCOMP_RET_ALLOW);
+}
+
+Test(trap_filter, only_the_exact_trampoline_address_is_exempt)
+{
+	cr_expect_eq(run(AUDIT_ARCH_X86_64, __NR_getppid, IP64), SECCOMP_RET_ALLOW);
+	cr_expect_eq(run(AUDIT_ARCH_X86_64, X32_BIT | __NR_getppid, IP64), SECCOMP_RET_ALLOW);
+	cr_expect_eq(run(AUDIT_ARCH_I386, I386_GETPPID, IP32), SECCOMP_RET_ALLOW);
+	/* the same low half elsewhere, the other half, the other ABI's trampoline */
+	cr_expect_eq(run(AUDIT_ARCH_X86_64, __NR_getppid, (uint32_t)IP64), SECCOMP_RET_TRAP);
+	cr_expect_eq(run(AUDIT_ARCH_X86_64, __NR_getppid, IP64 + (1ull << 32)), SECCOMP_RET_TRAP);
+	cr_expect_eq(run(AUDIT_ARCH_X86_64, __NR_getppid, IP64 + 1), SECCOMP_RET_TRAP);
+	cr_expect_eq(run(AUDIT_ARCH_X86_64, __NR_getppid, IP32), SECCOMP_RET_TRAP);
+	cr_expect_eq(run(AUDIT_ARCH_I386, I386_GETPPID, IP64), SECCOMP_RET_TRAP);
+	/* the handler's return */
+	cr_expect_eq(run(AUDIT_ARCH_X86_64, __NR_rt_sigreturn, 0x401000), SECCOMP_RET_ALLOW);
+}
+
+Test(trap_filter, other_arches_are_killed_even_at_the_trampoline)
+{
+	cr_expect_eq(run(AUDIT_ARCH_AARCH64, 172, IP64), SECCOMP_RET_KILL_PROCESS);
+	cr_expect_eq(run(AUDIT_ARCH_AARCH64, 172, 0x401000), SECCOMP_RET_KILL_PROCESS);
+}
+
+Test(trap_filter, join_refuses_a_broken_program)
+{
+	struct sock_filter bad[2] = { BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 5, 0),
+				      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW) };
+	struct sock_filter *out = NULL;
+	size_t n = 0;
+
+	cr_expect_eq(trap_filter_join(bad, 2, IP64, IP32, &out, &n), -EINVAL);
+	cr_expect_eq(trap_filter_join(bad, 0, IP64, IP32, &out, &n), -EINVAL);
+}
+
+/* The live x32 call: same verdict as native under the real kernel filter. */
+Test(trap_filter, live_x32_call_where_the_kernel_has_x32)
+{
+	long r = syscall(X32_BIT | __NR_getppid);
+	struct sock_fprog fp = { .len = (unsigned short)prog_n, .filter = prog };
+	int st = 0;
+	pid_t c;
+
+	if (r < 0 && errno == ENOSYS)
+		cr_skip_test("this kernel has no x32 ABI (CONFIG_X86_X32_ABI off): the x32 path is "
+			     "covered by the compiled-filter tests above");
+	c = fork();
+	cr_assert_geq(c, 0);
+	if (c == 0) {
+		signal(SIGSYS, SIG_DFL);
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+		    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) < 0)
+			_exit(3);
+		(void)syscall(X32_BIT | __NR_getppid); /* trapped, no handler: SIGSYS */
+		_exit(0);
+	}
+	cr_assert_eq(waitpid(c, &st, 0), c);
+	cr_expect(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "status 0x%x", (unsigned)st);
+}
