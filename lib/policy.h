@@ -116,9 +116,14 @@ int policy_parse(const char *text, size_t len, const char *file, struct sg_polic
 /* Read and parse a file (at most SG_POLICY_TEXT_MAX bytes); *ret_text gets the text if not NULL. */
 int policy_load_file(const char *path, struct sg_policy **ret, char **ret_text,
 		     struct sg_policy_error *reterr);
-/* Check that every action can run in this build (emulators are not available yet:
- * -EOPNOTSUPP with the rule's position). Daemon and shim call it before using a policy. */
+/* policy_emulate.c */
+
+/* Check that every action can run in this build: each emulate rule names a known
+ * emulator that can carry out its syscall (-EINVAL with the rule's position).
+ * Daemon and shim call it before using a policy. */
 int policy_check_loadable(const struct sg_policy *p, struct sg_policy_error *reterr);
+/* Index of the emulator called name (stable within a build), or -ENOENT. */
+int policy_emulator_index(const char *name);
 /* Free a policy; accepts NULL, returns NULL. */
 struct sg_policy *policy_free(struct sg_policy *p);
 /* Format "file:line:col: error: msg\n<line>\n<caret>\n" into buf (always NUL-terminated). */
