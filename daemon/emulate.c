@@ -16,7 +16,7 @@
 #include "log.h"
 
 /* The emulators in lib/policy_emulate.c's order. */
-enum { EMU_MKNOD, EMU_MKNOD_STRICT, EMU_CHOWN, EMU_XATTR, EMU_SCHED };
+enum { EMU_MKNOD, EMU_MKNOD_STRICT, EMU_CHOWN, EMU_XATTR, EMU_SCHED, EMU_OPEN };
 
 /* SECCOMP_IOCTL_NOTIF_ID_VALID; see emulate.h. */
 int emu_still_valid(const struct emu_ctx *ctx)
@@ -56,6 +56,7 @@ static int dispatch(struct emu_ctx *ctx, int idx)
 	case EMU_CHOWN: return emu_chown(ctx);
 	case EMU_XATTR: return emu_xattr(ctx);
 	case EMU_SCHED: return emu_sched(ctx);
+	case EMU_OPEN: return emu_open(ctx);
 	default: return -ENOSYS;
 	}
 }
@@ -117,5 +118,5 @@ int emulate_notify(struct session *s, const struct sg_call *c, struct verdict *v
 	v->call.emu = emu;
 	log_debug("session %" PRIu64 ": pid %d: emulate '%s': %s", s->id, (int)c->tid,
 		  v->action->emulator, ctx.outcome);
-	return 0;
+	return ctx.answered ? 1 : 0;
 }

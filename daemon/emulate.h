@@ -25,6 +25,7 @@ struct emu_ctx {
 	enum sg_action_kind kind; /* ALLOW (= CONTINUE, from registers only), FAKE or DENY */
 	int err;
 	int64_t value;
+	bool answered; /* the emulator answered the kernel itself (ADDFD with SEND) */
 };
 
 /* The credentials and umask of a task, as the daemon sees them. */
@@ -49,6 +50,12 @@ ssize_t tmem_read_string(pid_t tid, uint64_t addr, char *buf, size_t size);
  * with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS; the final component goes to
  * ret_last.  The fd, or -errno as the call itself would fail. */
 int tpath_open_parent(pid_t tid, int dirfd, const char *path, char *ret_last, size_t size);
+/* Where a relative path of task tid starts (its cwd, or the directory dirfd
+ * refers to) as a path inside its root, into buf. */
+int tpath_start_inside_root(pid_t tid, int dirfd, char *buf, size_t size);
+/* Turn buf, a path in the daemon's view, into one inside task tid's root
+ * (-ENOENT when it lies outside). */
+int tpath_strip_root(pid_t tid, char *buf);
 /* fsuid, fsgid and umask from /proc/TID/status. */
 int tcred_read(pid_t tid, struct tcred *ret);
 /* Whether id is inside the task's uid_map (uid) or gid_map; -errno when unreadable. */
@@ -57,8 +64,9 @@ int tid_mapped(pid_t tid, bool gid, uint32_t id);
 /* emulate.c */
 
 /* Carry out an emulate verdict for a notification: v becomes what to answer
- * (v->call keeps verdict "emulate" and gains v->call.emu).  0, or -ENOENT when
- * the task left (drop the notification; nothing was done on its behalf). */
+ * (v->call keeps verdict "emulate" and gains v->call.emu).  0: answer as v
+ * says; 1: already answered (count and record only); -ENOENT when the task
+ * left (drop the notification; nothing was done on its behalf). */
 int emulate_notify(struct session *s, const struct sg_call *c, struct verdict *v);
 /* Answer ctx with the outcome: DENY err when err > 0, else FAKE value. */
 void emu_result(struct emu_ctx *ctx, const char *outcome, int err, int64_t value);
@@ -74,3 +82,4 @@ int emu_mknod(struct emu_ctx *ctx, bool strict);
 int emu_chown(struct emu_ctx *ctx);
 int emu_xattr(struct emu_ctx *ctx);
 int emu_sched(struct emu_ctx *ctx);
+int emu_open(struct emu_ctx *ctx);

@@ -127,9 +127,15 @@ static void handle(struct session *s)
 		}
 	} else if (v.kind == SG_ACT_EMULATE) {
 		/* The emulator confirms the task with ID_VALID before it acts. */
-		if (emulate_notify(s, &c, &v) == -ENOENT) {
+		r = emulate_notify(s, &c, &v);
+		if (r == -ENOENT) {
 			log_debug("session %" PRIu64 ": task %u left before the answer", s->id,
 				  req->pid);
+			return;
+		}
+		if (r == 1) { /* answered with the injected fd */
+			verdict_done(s, &c, &v);
+			json_object_put(v.call.emu);
 			return;
 		}
 	} else if (v.record && notif_id_valid(s->fd, req->id) == -ENOENT) {

@@ -34,15 +34,11 @@ static int openat2_in_root(int rootfd, const char *path)
 	return fd < 0 ? negative_errno() : (int)fd;
 }
 
-/*
- * Where a relative path starts, as a path inside the task's root: the daemon's
- * view of the cwd (or dirfd) with the daemon's view of the root stripped.
- */
-static int start_inside_root(pid_t tid, int dirfd, char *buf, size_t size)
+/* Where a relative path starts, inside the task's root; see emulate.h. */
+int tpath_start_inside_root(pid_t tid, int dirfd, char *buf, size_t size)
 {
-	char link[64], root[PATH_MAX];
-	ssize_t n, rn;
-	size_t rl;
+	char link[64];
+	ssize_t n;
 
 	if (dirfd == AT_FDCWD)
 		snprintf(link, sizeof(link), "/proc/%d/cwd", (int)tid);
@@ -58,15 +54,25 @@ static int start_inside_root(pid_t tid, int dirfd, char *buf, size_t size)
 	buf[n] = '\0';
 	if (buf[0] != '/')
 		return -ENOTDIR; /* "pipe:[...]", "anon_inode:...": not a directory */
+	return tpath_strip_root(tid, buf);
+}
+
+/* Make a path of the daemon's view one inside the task's root; see emulate.h. */
+int tpath_strip_root(pid_t tid, char *buf)
+{
+	char link[64], root[PATH_MAX];
+	size_t rl, n = strlen(buf);
+	ssize_t rn;
+
 	snprintf(link, sizeof(link), "/proc/%d/root", (int)tid);
 	rn = readlink(link, root, sizeof(root) - 1);
 	if (rn < 0)
-		return negative_errno();
+		return errno == ENOENT ? -ESRCH : negative_errno();
 	root[rn] = '\0';
 	rl = strcmp(root, "/") == 0 ? 0 : (size_t)rn;
 	if (rl && (strncmp(buf, root, rl) != 0 || (buf[rl] != '/' && buf[rl] != '\0')))
 		return -ENOENT; /* the cwd is outside the root: as if it were gone */
-	memmove(buf, buf + rl, (size_t)n - rl + 1);
+	memmove(buf, buf + rl, n - rl + 1);
 	if (buf[0] == '\0')
 		strcpy(buf, "/");
 	return 0;
@@ -97,7 +103,7 @@ int tpath_open_parent(pid_t tid, int dirfd, const char *path, char *ret_last, si
 	if (path[0] == '/') {
 		strcpy(full, "/");
 	} else {
-		r = start_inside_root(tid, dirfd, full, PATH_MAX);
+		r = tpath_start_inside_root(tid, dirfd, full, PATH_MAX);
 		if (r < 0)
 			return r;
 	}

@@ -21,6 +21,7 @@
 #define SG_MAX_ARCHES 4
 #define SG_SYSCALL_NAME_MAX 64
 #define SG_EMULATOR_NAME_MAX 32
+#define SG_EMULATOR_OPTS_MAX 256 /* an emulator's options as written, space-separated */
 #define SG_POLICY_TEXT_MAX (64 * 1024) /* larger policy texts are refused (-EFBIG) */
 #define SG_POLICY_RULES_MAX 4096
 
@@ -65,6 +66,7 @@ struct sg_action {
 	int err;       /* SG_ACT_DENY: positive errno, 1..4095 */
 	int64_t value; /* SG_ACT_FAKE: returned value, >= 0 */
 	char emulator[SG_EMULATOR_NAME_MAX]; /* SG_ACT_EMULATE */
+	char emu_opts[SG_EMULATOR_OPTS_MAX]; /* ... its options (words after the name) */
 	unsigned flags;                      /* SG_FLAG_* */
 };
 

@@ -21,6 +21,7 @@ static const struct {
 	{ "chown", { "chown", "fchown", "lchown", "fchownat" } },
 	{ "xattr", { "setxattr", "lsetxattr", "fsetxattr" } },
 	{ "sched", { "sched_setscheduler", "sched_setparam", "setpriority" } },
+	{ "open", { "open", "openat" } },
 };
 
 /* Index of the emulator called name, or -ENOENT. */
@@ -38,6 +39,38 @@ static bool emulator_fits(int idx, const char *syscall)
 		if (strcmp(emulators[idx].syscalls[j], syscall) == 0)
 			return true;
 	return false;
+}
+
+/* open takes the path prefixes it denies (absolute); the others take no option. */
+static bool opts_ok(const struct sg_policy *p, const struct sg_rule *r, int idx,
+		    struct sg_policy_error *reterr)
+{
+	const char *o = r->action.emu_opts;
+	bool is_open = strcmp(emulators[idx].name, "open") == 0;
+
+	if (!is_open && o[0]) {
+		policy_error_set(reterr, p->file, r->line, r->col, NULL, 0,
+				 "emulator '%s' takes no options, got '%s'", r->action.emulator, o);
+		return false;
+	}
+	if (is_open && !o[0]) {
+		policy_error_set(reterr, p->file, r->line, r->col, NULL, 0,
+				 "emulator 'open' needs the path prefixes it denies, e.g. "
+				 "'emulate open /etc/secret'");
+		return false;
+	}
+	for (const char *w = o; is_open && *w; w = *w ? w + 1 : w) {
+		size_t len = strcspn(w, " ");
+
+		if (w[0] != '/') {
+			policy_error_set(reterr, p->file, r->line, r->col, NULL, 0,
+					 "emulator 'open': '%.*s' is not an absolute path",
+					 (int)len, w);
+			return false;
+		}
+		w += len;
+	}
+	return true;
 }
 
 static void list_names(char *buf, size_t size)
@@ -79,6 +112,8 @@ int policy_check_loadable(const struct sg_policy *p, struct sg_policy_error *ret
 					 names);
 			return -EINVAL;
 		}
+		if (!opts_ok(p, r, idx, reterr))
+			return -EINVAL;
 		if (!emulator_fits(idx, r->name)) {
 			policy_error_set(reterr, p->file, r->line, r->col, NULL, 0,
 					 "emulator '%s' cannot carry out '%s'", r->action.emulator,

@@ -643,7 +643,7 @@ Test(policy_parse, check_loadable_validates_emulators)
 	cr_assert_eq(policy_check_loadable(p, &e), -EINVAL);
 	policy_error_format(&e, buf, sizeof(buf));
 	cr_assert_str_eq(buf, "t.policy:4:3: error: unknown emulator 'mknodx' (known: mknod, "
-			      "mknod-strict, chown, xattr, sched)\n");
+			      "mknod-strict, chown, xattr, sched, open)\n");
 	policy_free(p);
 
 	p = parse_ok(H "read allow\nopenat emulate mknod\n");
