@@ -216,3 +216,25 @@ Test(emulate, chown_to_an_unmapped_id_is_faked_and_recorded)
 	cr_expect_str_eq(sg_jstr(rec, "verdict"), "emulate");
 	cr_expect_str_eq(outcome(rec), "faked", "%s", sg_jtext(rec));
 }
+
+Test(emulate, open_rule_denies_a_prefix_while_the_path_is_swapped)
+{
+	const char *pub = sg_write_file("pub", "public\n", 0644);
+	const char *secret, *pol;
+	struct sg_result *r;
+	json_object *rec;
+
+	cr_assert_eq(mkdir(sg_strf("%s/secret", sg_dir()), 0755), 0);
+	secret = sg_write_file("secret/x", "secret\n", 0644);
+	pol = sg_policy("open", sg_strf("version 1\n"
+					"default allow\n"
+					"open, openat emulate open %s/secret\n", sg_dir()));
+	r = sg_shim(pol, sg_target("swap_open"), pub, secret, "2000", NULL);
+	sg_assert_exit(r, 0);
+	cr_expect(strstr(r->out, "leaked=0"), "%s", r->out);
+	rec = sg_audit_wait("syscall", "openat", "verdict", "emulate", NULL);
+	cr_assert_not_null(rec, "no emulated openat: %s", sg_jtext(sg_audit()));
+	cr_assert_geq(sg_audit_wait_n(1, "event", "session-end", NULL), 1);
+	cr_expect_not_null(emulated(sg_audit(), secret), "no record of the denied path");
+	cr_expect_str_eq(outcome(emulated(sg_audit(), secret)), "denied");
+}
