@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -237,4 +238,20 @@ Test(emulate, open_rule_denies_a_prefix_while_the_path_is_swapped)
 	cr_assert_geq(sg_audit_wait_n(1, "event", "session-end", NULL), 1);
 	cr_expect_not_null(emulated(sg_audit(), secret), "no record of the denied path");
 	cr_expect_str_eq(outcome(emulated(sg_audit(), secret)), "denied");
+}
+
+Test(emulate, xattr_name_swap_never_sets_an_unfaked_name)
+{
+	const char *f = sg_write_file("xf", "x\n", 0644);
+	const char *pol = sg_policy("xattr", "version 1\n"
+					     "default allow\n"
+					     "setxattr, lsetxattr, fsetxattr emulate xattr\n");
+	struct sg_result *r;
+
+	if (setxattr(f, "user.probe", "v", 1, 0) < 0)
+		sg_skip("the test directory's file system has no user xattrs");
+	r = sg_shim(pol, sg_target("swap_xattr"), f, "2000", NULL);
+	sg_assert_exit(r, 0);
+	cr_expect(strstr(r->out, "set=0"), "%s", r->out);
+	cr_expect_gt(sg_audit_wait_n(2, "syscall", "setxattr", "verdict", "emulate", NULL), 1);
 }
