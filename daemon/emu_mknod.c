@@ -64,6 +64,18 @@ static int make_node(int dirfd, const char *name, mode_t type, mode_t perm, dev_
 	return r;
 }
 
+static int may_create_in(pid_t tid, const struct tcred *cred, int dirfd)
+{
+	struct tcred_saved st = { 0 };
+	int r = tcred_become(tid, cred, &st);
+
+	if (r >= 0 && syscall(SYS_faccessat2, dirfd, "", W_OK | X_OK,
+			      AT_EACCESS | AT_EMPTY_PATH) < 0)
+		r = negative_errno();
+	tcred_restore(&st);
+	return r;
+}
+
 static void decode(struct emu_ctx *ctx, mode_t mode, dev_t dev)
 {
 	char buf[32];
@@ -109,6 +121,11 @@ int emu_mknod(struct emu_ctx *ctx, bool strict)
 	if (parent < 0)
 		return parent;
 	r = emu_still_valid(ctx); /* the pid may have been reused: act only for the caller */
+	if (r < 0)
+		return r;
+	/* The daemon makes the node with its own privileges: only where the caller
+	 * itself may create a file. */
+	r = may_create_in(c->tid, &cred, parent);
 	if (r < 0)
 		return r;
 

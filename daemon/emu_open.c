@@ -24,78 +24,6 @@
 
 #include "emulate.h"
 
-#define GROUPS_MAX 256
-
-struct as_task {
-	bool switched;
-	uid_t old_fsuid;
-	gid_t old_fsgid;
-	gid_t old_groups[GROUPS_MAX];
-	int n_old_groups;
-	mode_t old_umask;
-};
-
-/* Supplementary groups from /proc/TID/status ("Groups:\t1 2 3"). */
-static int task_groups(pid_t tid, gid_t *ret, int max)
-{
-	char path[64], text[8192], *p, *end;
-	ssize_t n;
-	int k = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
-	n = proc_read(path, text, sizeof(text));
-	if (n < 0)
-		return n == -ENOENT ? -ESRCH : (int)n;
-	p = strstr(text, "\nGroups:");
-	if (!p)
-		return -EIO;
-	p += strlen("\nGroups:");
-	for (;;) {
-		unsigned long g = strtoul(p, &end, 10);
-
-		if (end == p || k >= max)
-			break;
-		ret[k++] = (gid_t)g;
-		p = end;
-	}
-	return k;
-}
-
-/* Become the caller for file access, in this thread only (raw syscalls: glibc
- * would apply setgroups to every thread). */
-static int become(pid_t tid, const struct tcred *cred, struct as_task *st)
-{
-	gid_t groups[GROUPS_MAX];
-	int n;
-
-	st->old_umask = umask(cred->umask);
-	if (geteuid() != 0 || cred->fsuid == 0)
-		return 0; /* unprivileged: the daemon can only be itself; root target: as is */
-	n = task_groups(tid, groups, GROUPS_MAX);
-	if (n < 0)
-		return n;
-	st->n_old_groups = getgroups(GROUPS_MAX, st->old_groups);
-	if (st->n_old_groups < 0)
-		return negative_errno();
-	if (syscall(SYS_setgroups, n, groups) < 0)
-		return negative_errno();
-	st->old_fsgid = (gid_t)setfsgid(cred->fsgid);
-	st->old_fsuid = (uid_t)setfsuid(cred->fsuid); /* drops the fs capabilities */
-	st->switched = true;
-	return 0;
-}
-
-static void unbecome(struct as_task *st)
-{
-	umask(st->old_umask);
-	if (!st->switched)
-		return;
-	setfsuid(st->old_fsuid);
-	setfsgid(st->old_fsgid);
-	(void)syscall(SYS_setgroups, st->n_old_groups, st->old_groups);
-	st->switched = false;
-}
-
 static int open_in(int dirfd, const char *path, uint64_t flags, mode_t mode, uint64_t resolve)
 {
 	struct open_how how = { .flags = flags | O_CLOEXEC, .mode = mode, .resolve = resolve };
@@ -196,7 +124,7 @@ int emu_open(struct emu_ctx *ctx)
 	mode_t mode = (mode_t)(c->args[at ? 3 : 2] & 07777);
 	char path[PATH_MAX], full[2 * PATH_MAX + 2], where[PATH_MAX], buf[32];
 	_cleanup_close_ int rootfd = -EBADF, fd = -EBADF;
-	struct as_task st = { 0 };
+	struct tcred_saved st = { 0 };
 	struct tcred cred;
 	int r;
 
@@ -226,9 +154,9 @@ int emu_open(struct emu_ctx *ctx)
 	if (r < 0)
 		return r;
 
-	r = become(c->tid, &cred, &st);
+	r = tcred_become(c->tid, &cred, &st);
 	fd = r < 0 ? r : open_as(ctx, rootfd, full, flags, mode, where, sizeof(where));
-	unbecome(&st);
+	tcred_restore(&st);
 	if (fd < 0)
 		return fd == -EACCES ? (emu_result(ctx, "denied", EACCES, 0), 0) : fd;
 	/* The file actually opened decides, whatever the string says now. */

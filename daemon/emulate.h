@@ -58,6 +58,23 @@ int tpath_start_inside_root(pid_t tid, int dirfd, char *buf, size_t size);
 int tpath_strip_root(pid_t tid, char *buf);
 /* fsuid, fsgid and umask from /proc/TID/status. */
 int tcred_read(pid_t tid, struct tcred *ret);
+#define SG_GROUPS_MAX 256
+
+/* What tcred_become() changed, for tcred_restore(). */
+struct tcred_saved {
+	bool switched;
+	uid_t old_fsuid;
+	gid_t old_fsgid;
+	gid_t old_groups[SG_GROUPS_MAX];
+	int n_old_groups;
+	mode_t old_umask;
+};
+
+/* Take the task's fsuid, fsgid, groups and umask for file access (a root daemon
+ * and a non-root task only; the umask always): the fs capabilities drop. */
+int tcred_become(pid_t tid, const struct tcred *cred, struct tcred_saved *st);
+/* Undo tcred_become(). */
+void tcred_restore(struct tcred_saved *st);
 /* Whether id is inside the task's uid_map (uid) or gid_map; -errno when unreadable. */
 int tid_mapped(pid_t tid, bool gid, uint32_t id);
 

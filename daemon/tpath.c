@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -199,4 +200,66 @@ int tid_mapped(pid_t tid, bool gid, uint32_t id)
 			p++;
 	}
 	return 0;
+}
+
+/* Supplementary groups from /proc/TID/status ("Groups:\t1 2 3"). */
+static int task_groups(pid_t tid, gid_t *ret, int max)
+{
+	char path[64], text[8192], *p, *end;
+	ssize_t n;
+	int k = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	n = proc_read(path, text, sizeof(text));
+	if (n < 0)
+		return n == -ENOENT ? -ESRCH : (int)n;
+	p = strstr(text, "\nGroups:");
+	if (!p)
+		return -EIO;
+	p += strlen("\nGroups:");
+	for (;;) {
+		unsigned long g = strtoul(p, &end, 10);
+
+		if (end == p || k >= max)
+			break;
+		ret[k++] = (gid_t)g;
+		p = end;
+	}
+	return k;
+}
+
+/* Become the caller for file access; see emulate.h.  Raw syscalls: glibc would
+ * apply setgroups to every thread. */
+int tcred_become(pid_t tid, const struct tcred *cred, struct tcred_saved *st)
+{
+	gid_t groups[SG_GROUPS_MAX];
+	int n;
+
+	st->old_umask = umask(cred->umask);
+	if (geteuid() != 0 || cred->fsuid == 0)
+		return 0; /* unprivileged: the daemon can only be itself; root target: as is */
+	n = task_groups(tid, groups, SG_GROUPS_MAX);
+	if (n < 0)
+		return n;
+	st->n_old_groups = getgroups(SG_GROUPS_MAX, st->old_groups);
+	if (st->n_old_groups < 0)
+		return negative_errno();
+	if (syscall(SYS_setgroups, n, groups) < 0)
+		return negative_errno();
+	st->old_fsgid = (gid_t)setfsgid(cred->fsgid);
+	st->old_fsuid = (uid_t)setfsuid(cred->fsuid); /* drops the fs capabilities */
+	st->switched = true;
+	return 0;
+}
+
+/* Undo tcred_become(); see emulate.h. */
+void tcred_restore(struct tcred_saved *st)
+{
+	umask(st->old_umask);
+	if (!st->switched)
+		return;
+	setfsuid(st->old_fsuid);
+	setfsgid(st->old_fsgid);
+	(void)syscall(SYS_setgroups, st->n_old_groups, st->old_groups);
+	st->switched = false;
 }

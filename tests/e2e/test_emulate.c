@@ -255,3 +255,33 @@ Test(emulate, xattr_name_swap_never_sets_an_unfaked_name)
 	cr_expect(strstr(r->out, "set=0"), "%s", r->out);
 	cr_expect_gt(sg_audit_wait_n(2, "syscall", "setxattr", "verdict", "emulate", NULL), 1);
 }
+
+Test(emulate, mknod_only_where_the_caller_may_create)
+{
+	const char *pol = sg_policy("mk", "version 1\n"
+					  "default allow\n"
+					  "mknodat emulate mknod if arg2 & 0130000 == 0020000\n");
+	const char *pub = sg_strf("%s/pub", sg_dir()), *ro = sg_strf("%s/ro", sg_dir());
+	const struct sg_opts nobody = { .as_nobody = true };
+	struct sg_result *r;
+	struct stat st;
+
+	if (geteuid() != 0)
+		sg_skip("running the target as nobody needs root");
+	cr_assert_eq(chmod(sg_dir(), 0711), 0);
+	cr_assert_eq(mkdir(pub, 0777), 0);
+	cr_assert_eq(chmod(pub, 0777), 0);
+	cr_assert_eq(mkdir(ro, 0755), 0);
+	r = sg_run(sg_shim_argv(pol, sg_target("do_mknod"), sg_strf("%s/null", pub), "ok", NULL),
+		   &nobody);
+	sg_assert_exit(r, 0);
+	cr_assert_eq(lstat(sg_strf("%s/null", pub), &st), 0);
+	cr_expect(S_ISCHR(st.st_mode) && st.st_uid == SG_NOBODY, "mode 0%o uid %u", st.st_mode,
+		  st.st_uid);
+	/* The daemon is root; the caller may not write ro: no node there. */
+	r = sg_run(sg_shim_argv(pol, sg_target("do_mknod"), sg_strf("%s/null", ro), "EACCES",
+				NULL), &nobody);
+	sg_assert_exit(r, 0);
+	cr_expect(lstat(sg_strf("%s/null", ro), &st) < 0 && errno == ENOENT,
+		  "a node was made where the caller may not write");
+}
