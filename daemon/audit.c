@@ -205,6 +205,14 @@ json_object *audit_syscall_json(const struct audit_call *call)
 		put(o, "default", json_object_new_boolean(1), &ok);
 	if (call->audit)
 		put(o, "audit", json_object_new_boolean(1), &ok);
+	if (call->emu) {
+		struct json_object_iterator it = json_object_iter_begin(call->emu);
+		struct json_object_iterator end = json_object_iter_end(call->emu);
+
+		for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it))
+			json_object_object_add(o, json_object_iter_peek_name(&it),
+					       json_object_get(json_object_iter_peek_value(&it)));
+	}
 	if (!ok) {
 		json_object_put(o);
 		return NULL;

@@ -225,6 +225,7 @@ struct audit_call {
 	unsigned line;               /* of the rule, or of `default` */
 	bool is_default;
 	bool audit;                  /* a would-be verdict: the call was allowed */
+	json_object *emu;            /* emulate: "emulator", "decoded", "result" (borrowed) */
 };
 
 /* daemon.c */
@@ -292,6 +293,7 @@ struct verdict {
 	enum sg_count count;
 	bool record;
 	struct task_meta meta;    /* read when record or kill */
+	const struct sg_action *action; /* EMULATE: the rule's action */
 	struct audit_call call;   /* when record */
 };
 

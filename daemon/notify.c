@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "emulate.h"
 #include "log.h"
 
 static int notif_id_valid(int fd, uint64_t id)
@@ -124,6 +125,19 @@ static void handle(struct session *s)
 				s->id, req->pid);
 			verdict_kill_failed(&v);
 		}
+	} else if (v.kind == SG_ACT_EMULATE) {
+		/* The emulator confirms the task with ID_VALID before it acts. */
+		r = emulate_notify(s, &c, &v);
+		if (r == -ENOENT) {
+			log_debug("session %" PRIu64 ": task %u left before the answer", s->id,
+				  req->pid);
+			return;
+		}
+		if (r == 1) { /* answered with the injected fd */
+			verdict_done(s, &c, &v);
+			json_object_put(v.call.emu);
+			return;
+		}
 	} else if (v.record && notif_id_valid(s->fd, req->id) == -ENOENT) {
 		/* The task left or was interrupted: the call did not happen, and what we
 		 * read may belong to another process that reused the pid. */
@@ -133,6 +147,8 @@ static void handle(struct session *s)
 
 	(void)respond(s, &v);
 	verdict_done(s, &c, &v);
+	if (v.call.emu)
+		json_object_put(v.call.emu);
 }
 
 /* Handle at most one pending notification; see daemon.h. */

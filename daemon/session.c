@@ -211,6 +211,8 @@ int session_register(struct sysgated *d, const struct conn *c, const struct sg_m
 	r = policy_parse(m->str2, m->str2_len, m->str_len ? m->str : NULL, &p, &perr);
 	if (r >= 0)
 		r = policy_check_loadable(p, &perr);
+	if (r >= 0 && reg->mechanism != SG_MECH_NOTIFY)
+		r = policy_check_no_emulate(p, proto_mechanism_name(reg->mechanism), &perr);
 	if (r < 0) {
 		if (perr.msg[0])
 			policy_error_format(&perr, reason, reason_size);

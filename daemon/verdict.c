@@ -60,13 +60,17 @@ void verdict_decide(struct session *s, const struct sg_call *c, bool starting, s
 		v->kind = SG_ACT_ALLOW;
 		v->count = SG_COUNT_AUDIT;
 		v->record = v->call.audit = true;
-	} else if (a->kind == SG_ACT_EMULATE) {
-		/* emulate is refused when the policy is loaded: reaching here is a bug. Fail closed. */
-		log_err(-ENOSYS, "session %" PRIu64 ": action %d cannot be carried out, denying",
-			s->id, (int)a->kind);
+	} else if (a->kind == SG_ACT_EMULATE && s->mech != SG_MECH_NOTIFY) {
+		/* refused at REGISTER (session.c): reaching here is a bug. Fail closed. */
 		v->kind = v->call.verdict = SG_ACT_DENY;
 		v->err = v->call.err = ENOSYS;
 		v->count = SG_COUNT_DENY;
+		v->record = true;
+	} else if (a->kind == SG_ACT_EMULATE) {
+		/* The mechanism runs the emulator (emulate.c) and carries out its outcome. */
+		v->kind = SG_ACT_EMULATE;
+		v->action = a;
+		v->count = SG_COUNT_EMULATE;
 		v->record = true;
 	} else {
 		v->kind = a->kind;

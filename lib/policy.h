@@ -21,6 +21,7 @@
 #define SG_MAX_ARCHES 4
 #define SG_SYSCALL_NAME_MAX 64
 #define SG_EMULATOR_NAME_MAX 32
+#define SG_EMULATOR_OPTS_MAX 256 /* an emulator's options as written, space-separated */
 #define SG_POLICY_TEXT_MAX (64 * 1024) /* larger policy texts are refused (-EFBIG) */
 #define SG_POLICY_RULES_MAX 4096
 
@@ -65,6 +66,7 @@ struct sg_action {
 	int err;       /* SG_ACT_DENY: positive errno, 1..4095 */
 	int64_t value; /* SG_ACT_FAKE: returned value, >= 0 */
 	char emulator[SG_EMULATOR_NAME_MAX]; /* SG_ACT_EMULATE */
+	char emu_opts[SG_EMULATOR_OPTS_MAX]; /* ... its options (words after the name) */
 	unsigned flags;                      /* SG_FLAG_* */
 };
 
@@ -116,9 +118,18 @@ int policy_parse(const char *text, size_t len, const char *file, struct sg_polic
 /* Read and parse a file (at most SG_POLICY_TEXT_MAX bytes); *ret_text gets the text if not NULL. */
 int policy_load_file(const char *path, struct sg_policy **ret, char **ret_text,
 		     struct sg_policy_error *reterr);
-/* Check that every action can run in this build (emulators are not available yet:
- * -EOPNOTSUPP with the rule's position). Daemon and shim call it before using a policy. */
+/* policy_emulate.c */
+
+/* Check that every action can run in this build: each emulate rule names a known
+ * emulator that can carry out its syscall (-EINVAL with the rule's position).
+ * Daemon and shim call it before using a policy. */
 int policy_check_loadable(const struct sg_policy *p, struct sg_policy_error *reterr);
+/* For mechanisms without emulators (trace, trap): -EOPNOTSUPP with the position of
+ * the first emulate rule, 0 when there is none. */
+int policy_check_no_emulate(const struct sg_policy *p, const char *mechanism,
+			    struct sg_policy_error *reterr);
+/* Index of the emulator called name (stable within a build), or -ENOENT. */
+int policy_emulator_index(const char *name);
 /* Free a policy; accepts NULL, returns NULL. */
 struct sg_policy *policy_free(struct sg_policy *p);
 /* Format "file:line:col: error: msg\n<line>\n<caret>\n" into buf (always NUL-terminated). */

@@ -369,39 +369,3 @@ int policy_export_pfc(scmp_filter_ctx ctx, FILE *f)
 	}
 	return fflush(f) == 0 ? 0 : negative_errno();
 }
-
-/* -EOPNOTSUPP at the first emulate action: no emulator exists in this version. */
-int policy_check_loadable(const struct sg_policy *p, struct sg_policy_error *reterr)
-{
-	const struct sg_action *a = NULL;
-	unsigned line = 0, col = 0;
-
-	if (reterr)
-		memset(reterr, 0, sizeof(*reterr));
-	if (!p)
-		return -EINVAL;
-	if (p->def.kind == SG_ACT_EMULATE) {
-		a = &p->def;
-		line = p->def_line;
-		col = 1;
-	}
-	/* Rules are in file order: the first emulating one is the earliest. */
-	for (size_t i = 0; i < p->n_rules; i++) {
-		const struct sg_rule *r = &p->rules[i];
-
-		if (r->action.kind != SG_ACT_EMULATE)
-			continue;
-		if (!a || r->line < line) {
-			a = &r->action;
-			line = r->line;
-			col = r->col;
-		}
-		break;
-	}
-	if (!a)
-		return 0;
-	policy_error_set(reterr, p->file, line, col, NULL, 0,
-			 "emulate '%s': emulators are not available in this version of sysgate",
-			 a->emulator);
-	return -EOPNOTSUPP;
-}

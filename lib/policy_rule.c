@@ -145,7 +145,29 @@ static int parse_emulator(struct parser *ps, const struct token *t, struct sg_ac
 	return 0;
 }
 
-/* action := allow | deny [ERRNO] | errno ERRNO | fake [VALUE] | kill | emulate NAME */
+/* The words after an emulator's name, up to a clause word, joined by spaces. */
+static int parse_emulator_opts(struct parser *ps, struct sg_action *a)
+{
+	size_t n = 0;
+
+	for (;;) {
+		struct token w = pp_peek(ps);
+
+		if (w.kind != TOK_WORD || is_clause_word(&w))
+			return 0;
+		pp_lex(ps);
+		if (n + (n > 0) + w.len >= sizeof(a->emu_opts))
+			return pp_fail(ps, w.col, "emulator options too long (at most %zu bytes)",
+				       sizeof(a->emu_opts) - 1);
+		if (n > 0)
+			a->emu_opts[n++] = ' ';
+		memcpy(a->emu_opts + n, w.s, w.len);
+		n += w.len;
+		a->emu_opts[n] = '\0';
+	}
+}
+
+/* action := allow | deny [ERRNO] | errno ERRNO | fake [VALUE] | kill | emulate NAME [OPT...] */
 int pp_parse_action(struct parser *ps, const struct token *after, struct sg_action *a)
 {
 	struct token t = pp_lex(ps), n;
@@ -192,7 +214,8 @@ int pp_parse_action(struct parser *ps, const struct token *after, struct sg_acti
 		if (n.kind != TOK_WORD)
 			return pp_fail(ps, n.kind == TOK_END ? pp_col_after(&t) : n.col,
 				    "missing emulator name after 'emulate'");
-		return parse_emulator(ps, &n, a);
+		r = parse_emulator(ps, &n, a);
+		return r < 0 ? r : parse_emulator_opts(ps, a);
 	} else {
 		return pp_fail(ps, t.col, "unknown action '%.*s'", TOK(&t));
 	}

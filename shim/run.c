@@ -514,6 +514,9 @@ static int policy_prepare(struct launch *l)
 	if (r < 0)
 		return policy_failed(&perr, r, l->policy_path);
 	r = policy_check_loadable(l->policy, &perr);
+	if (r >= 0 && o->mechanism != SG_MECH_NOTIFY)
+		r = policy_check_no_emulate(l->policy, proto_mechanism_name((uint32_t)o->mechanism),
+					    &perr);
 	if (r < 0)
 		return policy_failed(&perr, r, l->policy_path);
 	r = policy_compile(l->policy, o->mechanism == SG_MECH_TRAP ? SG_COMPILE_ROUTE_TRAP

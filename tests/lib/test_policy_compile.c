@@ -821,6 +821,7 @@ Test(policy_compile, shipped_policies_compile)
 		struct sg_policy *p = NULL;
 
 		cr_assert_eq(policy_load_file(g.gl_pathv[i], &p, NULL, &e), 0, "%s", g.gl_pathv[i]);
+		cr_assert_eq(policy_check_loadable(p, &e), 0, "%s: %s", g.gl_pathv[i], e.msg);
 		for (unsigned flags = 0; flags <= SG_COMPILE_ROUTE_EXEC; flags++) {
 			scmp_filter_ctx ctx = NULL;
 			struct sock_fprog prog;

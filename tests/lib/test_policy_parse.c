@@ -634,25 +634,32 @@ Test(policy_parse, comments_blank_lines_and_crlf)
 	policy_free(p);
 }
 
-Test(policy_parse, check_loadable_refuses_emulate)
+Test(policy_parse, check_loadable_validates_emulators)
 {
-	struct sg_policy *p = parse_ok(H "read allow\n  mknod emulate mknod\n");
+	struct sg_policy *p = parse_ok(H "read allow\n  mknod emulate mknodx\n");
 	struct sg_policy_error e;
 	char buf[512];
 
-	cr_assert_eq(policy_check_loadable(p, &e), -EOPNOTSUPP);
+	cr_assert_eq(policy_check_loadable(p, &e), -EINVAL);
 	policy_error_format(&e, buf, sizeof(buf));
-	cr_assert_str_eq(buf, "t.policy:4:3: error: emulate 'mknod': emulators are not available "
-			      "in this version of sysgate\n");
+	cr_assert_str_eq(buf, "t.policy:4:3: error: unknown emulator 'mknodx' (known: mknod, "
+			      "mknod-strict, chown, xattr, sched, open)\n");
 	policy_free(p);
 
-	p = parse_ok("version 1\n\ndefault emulate everything\n");
-	cr_assert_eq(policy_check_loadable(p, &e), -EOPNOTSUPP);
+	p = parse_ok(H "read allow\nopenat emulate mknod\n");
+	cr_assert_eq(policy_check_loadable(p, &e), -EINVAL);
+	cr_assert_eq(e.line, 4);
+	cr_assert_str_eq(e.msg, "emulator 'mknod' cannot carry out 'openat'");
+	policy_free(p);
+
+	p = parse_ok("version 1\n\ndefault emulate mknod\n");
+	cr_assert_eq(policy_check_loadable(p, &e), -EINVAL);
 	cr_assert_eq(e.line, 3);
-	cr_assert(strstr(e.msg, "emulate 'everything'"));
+	cr_assert(strstr(e.msg, "cannot be the default"));
 	policy_free(p);
 
-	p = parse_ok(H "read deny\n");
+	p = parse_ok(H "mknod, mknodat emulate mknod if arg1 & 0170000 == 0020000\n"
+		       "fchownat emulate chown\nsetpriority emulate sched\n");
 	cr_assert_eq(policy_check_loadable(p, &e), 0);
 	policy_free(p);
 }
