@@ -137,7 +137,6 @@ mknodat fake 0${1:+ $1} if arg2 & 0170000 == 0060000
 chown, fchown, lchown, fchownat fake 0${1:+ $1}
 EOF
 }
-fake_policy "" >"$T/fake.policy"
 fake_policy quiet >"$T/fake-quiet.policy"
 
 # ---- the runs ------------------------------------------------------------------------------
@@ -212,16 +211,25 @@ if command -v strace >/dev/null; then
 		"$T/full.tar" strace -f --seccomp-bpf -e trace=mknod,mknodat -e inject=mknod:retval=0 \
 		-e inject=mknodat:retval=0 -o /dev/null tar
 else absent "strace inject tar" "strace not installed (bench/deps.sh)"; fi
-if [ -n "$SGRUN" ] && [ -x "$SGRUN" ]; then
-	# a given daemon, or a private one whose records go to a file
-	if [ -n "$SOCK" ]; then sg=("$SGRUN" --socket "$SOCK")
-	else sg=("$SGRUN" --embedded --log "$T/audit.jsonl"); fi
-	run_case "sysgate-run, devices and chown faked, recorded" "$T/full.tar" "${sg[@]}" -p "$T/fake.policy" -- tar
-	run_case "sysgate-run, devices and chown faked \`quiet\` (kernel only)" "$T/full.tar" "${sg[@]}" -p "$T/fake-quiet.policy" -- tar
+USERNS=$(cd "$(dirname "$0")" && pwd)/userns.policy # the shipped policies/userns.policy, copied by meson
+if [ -n "$SGRUN" ] && [ -x "$SGRUN" ] && [ -r "$USERNS" ]; then
+	# the system daemon (root, outside the namespace): real nodes for allowlisted devices
+	if [ -n "$SOCK" ]; then
+		run_case "sysgate-run, userns.policy, system daemon as root" "$T/full.tar" \
+			"$SGRUN" --socket "$SOCK" -p "$USERNS" -- tar
+		# the same without a record per emulated call
+		sed -E 's/(emulate [a-z]+)/\1 quiet/' "$USERNS" >"$T/userns-quiet.policy"
+		run_case "sysgate-run, userns.policy with \`quiet\` emulators, system daemon" \
+			"$T/full.tar" "$SGRUN" --socket "$SOCK" -p "$T/userns-quiet.policy" -- tar
+	else absent "sysgate-run, userns.policy, system daemon" "no --socket given"; fi
+	# a private daemon started inside the namespace: no privilege, placeholder files
+	run_case "sysgate-run --embedded inside the namespace, userns.policy" "$T/full.tar" \
+		"$SGRUN" --embedded --log /dev/null -p "$USERNS" -- tar
+	run_case "sysgate-run, devices and chown faked \`quiet\` (kernel only, no nodes)" "$T/full.tar" \
+		"$SGRUN" ${SOCK:+--socket "$SOCK"} -p "$T/fake-quiet.policy" -- tar
 else
-	absent "sysgate-run" "no --sysgate-run given (or not executable)"
+	absent "sysgate-run" "no --sysgate-run given, or $USERNS missing"
 fi
-absent "sysgate-run with real device nodes" "emulation is issue 5 (\`emulate\` is refused by this version)"
 
 # ---- report --------------------------------------------------------------------------------
 echo "Archive: $DEVICES char devices, $FIFOS fifos, $FILES files in $DIRS dirs, 10 symlinks;" \
@@ -234,10 +242,11 @@ printf '%s\n' "${rows[@]}"
 echo
 echo "Expected: $DEVICES char devices, $FIFOS fifos, exit 0. Modes/owners ok: entries whose mode" \
 	"and uid/gid, as stat sees them in a fresh \`unshare -Ur\`, equal \`tar -tvf\`'s (only id 0" \
-	"is mapped there, so files of other owners cannot match). The sysgate policies fake" \
-	"mknod/mknodat of char and block devices (the condition is tested in the kernel; fifos" \
-	"pass) and chown, fchown, lchown, fchownat: tar is told a node was made and it is absent" \
-	"— real nodes need emulation, issue 5. Policy: \`$(grep -v '^#' "$T/fake.policy" | grep -v '^version\|^default' | paste -sd';' | sed 's/ \+/ /g')\`."
+	"is mapped there, so files of other owners cannot match). sysgate's rows run the shipped" \
+	"policies/userns.policy (device nodes made by sysgated: real for the allowlisted null, zero," \
+	"full, random, urandom, tty when the daemon is root outside the namespace, empty placeholder" \
+	"files when it is a private daemon inside it; chown to unmapped ids faked; fifos in the" \
+	"kernel), and, for the floor of pure kernel-side faking (nodes absent), \`$(grep -v '^#' "$T/fake-quiet.policy" | grep -v '^version\|^default' | paste -sd';' | sed 's/ \+/ /g')\`."
 echo
 echo "Standard error of each case's last run, by kind (numbers as N):"
 echo

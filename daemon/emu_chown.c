@@ -48,7 +48,7 @@ int emu_chown(struct emu_ctx *ctx)
 	put_int(ctx, "gid", gid == UINT32_MAX ? -1 : (int64_t)gid);
 	if (c->nr == __NR_fchown)
 		put_int(ctx, "fd", (int)c->args[0]);
-	else /* for the record only: the decision below uses registers alone */
+	else if (ctx->record) /* for the record only: the decision uses registers alone */
 		(void)emu_read_path(ctx, "path", c->args[c->nr == __NR_fchownat ? 1 : 0], path,
 				    sizeof(path));
 	ru = id_ok(c->tid, false, uid);

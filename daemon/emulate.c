@@ -83,7 +83,7 @@ static json_object *result_json(const struct emu_ctx *ctx)
 /* Carry out an emulate verdict; see emulate.h. */
 int emulate_notify(struct session *s, const struct sg_call *c, struct verdict *v)
 {
-	struct emu_ctx ctx = { .s = s, .c = c, .action = v->action };
+	struct emu_ctx ctx = { .s = s, .c = c, .action = v->action, .record = v->record };
 	json_object *emu;
 	int idx = policy_emulator_index(v->action->emulator), r;
 

@@ -21,6 +21,7 @@ struct emu_ctx {
 	const struct sg_call *c;
 	const struct sg_action *action;
 	json_object *decoded; /* arguments as read, for the record */
+	bool record;          /* the call is recorded: decode what only the record needs */
 	const char *outcome;  /* "created", "placeholder", "faked", "continued", "denied", ... */
 	enum sg_action_kind kind; /* ALLOW (= CONTINUE, from registers only), FAKE or DENY */
 	int err;

@@ -71,7 +71,7 @@ void verdict_decide(struct session *s, const struct sg_call *c, bool starting, s
 		v->kind = SG_ACT_EMULATE;
 		v->action = a;
 		v->count = SG_COUNT_EMULATE;
-		v->record = true;
+		v->record = !(a->flags & SG_FLAG_QUIET) || (a->flags & SG_FLAG_LOG);
 	} else {
 		v->kind = a->kind;
 		v->err = a->err;

@@ -302,3 +302,23 @@ Test(emulate, trace_and_trap_sessions_refuse_emulate_rules)
 			  "%s: %s", mechs[i], r->err);
 	}
 }
+
+Test(emulate, a_quiet_emulate_rule_acts_without_a_record)
+{
+	const char *f = sg_write_file("owned", "x\n", 0644);
+	const char *pol = sg_policy("chownq", "version 1\n"
+					      "default allow\n"
+					      "fchownat emulate chown quiet\n");
+	struct sg_result *r;
+
+	need_userns();
+	{
+		const char *const argv[] = { UNSHARE, "-Ur", sg_run_path(), "-s", sg_sock(), "-p",
+					     pol, "--", "/bin/chown", "4242:4242", f, NULL };
+
+		r = sg_run(argv, NULL);
+	}
+	sg_assert_exit(r, 0); /* faked: without the emulator chown fails with EINVAL */
+	cr_assert_not_null(sg_audit_wait("event", "session-end", NULL), "%s", sg_jtext(sg_audit()));
+	cr_expect_null(sg_audit_find("syscall", "fchownat", NULL), "%s", sg_jtext(sg_audit()));
+}
