@@ -16,6 +16,7 @@ enum {
 	OPT_JSON = 0x100,
 	OPT_VERSION,
 	OPT_SESSION,
+	OPT_LOG,
 };
 
 static void usage(FILE *f)
@@ -34,18 +35,23 @@ static void usage(FILE *f)
 		"                              with -f, keep printing new ones\n"
 		"  policy check FILE           parse, check and compile a policy file\n"
 		"  policy show FILE            print the compiled filter as libseccomp PFC\n"
+		"  policy replay FILE --log LOGFILE | --session ID\n"
+		"                              the recorded calls FILE would decide differently\n"
+		"                              (exit 1 if any, 0 if none, 2 on errors)\n"
 		"\n"
 		"Options:\n"
 		"  -s, --socket PATH           daemon socket (default: $SYSGATE_SOCKET, then\n"
 		"                              " SG_DEFAULT_SOCKET ")\n"
 		"      --json                  print JSON: one document; for log, the daemon's\n"
 		"                              records, one per line\n"
-		"      --session ID            only this session (stats, log)\n"
+		"      --session ID            only this session (stats, log); replay: the\n"
+		"                              daemon's records of this session\n"
+		"      --log LOGFILE           replay: a saved audit log (JSON lines, - = stdin)\n"
 		"  -f, --follow                log: stream new records until interrupted\n"
 		"  -h, --help                  show this help and exit\n"
 		"      --version               show the version and exit\n"
 		"\n"
-		"policy check and policy show do not need the daemon.\n"
+		"policy check, policy show and policy replay --log do not need the daemon.\n"
 		"Exit status: 0 on success, 1 on failure, 2 on a usage error.\n");
 }
 
@@ -88,6 +94,7 @@ static int parse_command(int n, char **words, struct ctl_config *cfg)
 		{ "log", NULL, CTL_LOG, 0 },
 		{ "policy", "check", CTL_POLICY_CHECK, 1 },
 		{ "policy", "show", CTL_POLICY_SHOW, 1 },
+		{ "policy", "replay", CTL_POLICY_REPLAY, 1 },
 	};
 	int skip;
 
@@ -106,12 +113,13 @@ static int parse_command(int n, char **words, struct ctl_config *cfg)
 		cfg->verb = verbs[i].verb;
 		if (cfg->verb == CTL_SESSION && parse_id(words[1], &cfg->session_id) < 0)
 			return usage_error("invalid session id '%s'", words[1]);
-		if (cfg->verb == CTL_POLICY_CHECK || cfg->verb == CTL_POLICY_SHOW)
+		if (cfg->verb == CTL_POLICY_CHECK || cfg->verb == CTL_POLICY_SHOW ||
+		    cfg->verb == CTL_POLICY_REPLAY)
 			cfg->file = words[2];
 		return 0;
 	}
 	if (strcmp(words[0], "policy") == 0)
-		return usage_error(n < 2 ? "'policy' needs 'check' or 'show'%s"
+		return usage_error(n < 2 ? "'policy' needs 'check', 'show' or 'replay'%s"
 					 : "unknown policy command '%s'", n < 2 ? "" : words[1]);
 	return usage_error("unknown command '%s'", words[0]);
 }
@@ -126,6 +134,7 @@ static int parse_args(int argc, char **argv, struct ctl_config *cfg)
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "session", required_argument, NULL, OPT_SESSION },
 		{ "follow", no_argument, NULL, 'f' },
+		{ "log", required_argument, NULL, OPT_LOG },
 		{ 0 },
 	};
 	const char *env = getenv("SYSGATE_SOCKET");
@@ -158,6 +167,11 @@ static int parse_args(int argc, char **argv, struct ctl_config *cfg)
 		case 'f':
 			cfg->follow = true;
 			break;
+		case OPT_LOG:
+			if (!*optarg)
+				return usage_error("empty log file name%s", "");
+			cfg->log_file = optarg;
+			break;
 		default: /* getopt printed the problem */
 			fputs("Try '" CTL_NAME " --help' for more information.\n", stderr);
 			return -EINVAL;
@@ -166,8 +180,13 @@ static int parse_args(int argc, char **argv, struct ctl_config *cfg)
 	r = parse_command(argc - optind, argv + optind, cfg);
 	if (r < 0)
 		return r;
-	if (has_session && cfg->verb != CTL_STATS && cfg->verb != CTL_LOG)
-		return usage_error("--session applies to stats and log only%s", "");
+	if (has_session && cfg->verb != CTL_STATS && cfg->verb != CTL_LOG &&
+	    cfg->verb != CTL_POLICY_REPLAY)
+		return usage_error("--session applies to stats, log and policy replay only%s", "");
+	if (cfg->log_file && cfg->verb != CTL_POLICY_REPLAY)
+		return usage_error("--log applies to policy replay only%s", "");
+	if (cfg->verb == CTL_POLICY_REPLAY && !has_session == !cfg->log_file)
+		return usage_error("policy replay needs either --log LOGFILE or --session ID%s", "");
 	if (cfg->follow && cfg->verb != CTL_LOG)
 		return usage_error("--follow applies to log only%s", "");
 	return 0;
@@ -200,6 +219,9 @@ static int ctl_run(const struct ctl_config *cfg)
 	case CTL_POLICY_SHOW:
 		r = ctl_policy_show(cfg);
 		break;
+	case CTL_POLICY_REPLAY:
+		r = ctl_policy_replay(cfg);
+		break;
 	default:
 		r = -EINVAL;
 		break;
@@ -218,5 +240,9 @@ int main(int argc, char **argv)
 	r = parse_args(argc, argv, &cfg);
 	if (r != 0)
 		return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
-	return ctl_run(&cfg) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+	r = ctl_run(&cfg);
+	/* policy replay answers like diff(1): 0 no change, 1 changes, 2 trouble. */
+	if (cfg.verb == CTL_POLICY_REPLAY)
+		return r < 0 ? EXIT_USAGE : r > 0 ? 1 : 0;
+	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

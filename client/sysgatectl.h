@@ -23,6 +23,7 @@ enum ctl_verb {
 	CTL_LOG,
 	CTL_POLICY_CHECK,
 	CTL_POLICY_SHOW,
+	CTL_POLICY_REPLAY,
 };
 
 /* The parsed command line. */
@@ -32,7 +33,8 @@ struct ctl_config {
 	enum ctl_verb verb;
 	uint64_t session_id; /* session ID, or --session (0: all) */
 	bool follow;         /* log -f */
-	const char *file;    /* policy check|show FILE */
+	const char *file;    /* policy check|show|replay FILE */
+	const char *log_file; /* policy replay --log LOGFILE */
 };
 
 /* A connection to the daemon; replies are decoded into buf and point into it. */
@@ -112,6 +114,12 @@ char *log_format_record(const char *json, size_t len);
 int ctl_policy_check(const struct ctl_config *cfg);
 /* sysgatectl policy show FILE */
 int ctl_policy_show(const struct ctl_config *cfg);
+
+/* replay.c */
+
+/* sysgatectl policy replay FILE (--log LOGFILE | --session ID): 1 when some recorded
+ * call would be decided differently, 0 when none, negative errno on failure. */
+int ctl_policy_replay(const struct ctl_config *cfg);
 
 /* output.c */
 
