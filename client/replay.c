@@ -200,6 +200,12 @@ static int replay_session(struct replay *rp)
 			       m.str_len && m.str[m.str_len - 1] == '\n' ? m.str_len - 1 : m.str_len);
 	}
 	ctl_conn_done(&c);
+	/* The daemon answers an unknown session with an empty backlog; every session it
+	 * knows has at least its session-start record, so nothing at all is an error. */
+	if (r >= 0 && n == 0)
+		r = ctl_error(-ENOENT, "policy replay: the daemon holds no records of session %" PRIu64
+			      " (unknown, or gone from its backlog); replay a saved audit log with "
+			      "--log", rp->cfg->session_id);
 	return r < 0 ? r : 0;
 }
 
