@@ -23,15 +23,7 @@ static const char policy[] = "version 1\n"
 
 static const char *write_log(const char *text)
 {
-	static char path[160];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/audit.log", cli_dir);
-	f = fopen(path, "w");
-	cr_assert_not_null(f);
-	fputs(text, f);
-	fclose(f);
-	return path;
+	return cli_write_file("audit.log", text);
 }
 
 static const char log_text[] =
@@ -161,4 +153,13 @@ Test(client_replay, policy_errors_exit_2_with_position)
 	cr_assert_eq(cli_run(args), 2);
 	snprintf(want, sizeof(want), "%s:3:8: error: unknown action 'frob'", pol);
 	cr_expect(strstr(cli_err, want), "want '%s', got '%s'", want, cli_err);
+}
+
+Test(client_replay, help_describes_replay)
+{
+	static const char *const args[] = { "--help", NULL };
+
+	cr_assert_eq(cli_run(args), 0);
+	cr_expect(strstr(cli_out, "policy replay FILE --log LOGFILE | --session ID"), "%s", cli_out);
+	cr_expect(strstr(cli_out, "--log LOGFILE"), "%s", cli_out);
 }
