@@ -35,6 +35,8 @@ static void usage(FILE *f)
 		"                              with -f, keep printing new ones\n"
 		"  policy check FILE           parse, check and compile a policy file\n"
 		"  policy show FILE            print the compiled filter as libseccomp PFC\n"
+		"  policy diff OLD NEW         what NEW decides differently from OLD, per\n"
+		"                              syscall and arch (exit 1 if anything, 0 if not)\n"
 		"  policy replay FILE --log LOGFILE | --session ID\n"
 		"                              the recorded calls FILE would decide differently\n"
 		"                              (exit 1 if any, 0 if none, 2 on errors)\n"
@@ -95,6 +97,7 @@ static int parse_command(int n, char **words, struct ctl_config *cfg)
 		{ "policy", "check", CTL_POLICY_CHECK, 1 },
 		{ "policy", "show", CTL_POLICY_SHOW, 1 },
 		{ "policy", "replay", CTL_POLICY_REPLAY, 1 },
+		{ "policy", "diff", CTL_POLICY_DIFF, 2 },
 	};
 	int skip;
 
@@ -116,10 +119,14 @@ static int parse_command(int n, char **words, struct ctl_config *cfg)
 		if (cfg->verb == CTL_POLICY_CHECK || cfg->verb == CTL_POLICY_SHOW ||
 		    cfg->verb == CTL_POLICY_REPLAY)
 			cfg->file = words[2];
+		if (cfg->verb == CTL_POLICY_DIFF) {
+			cfg->file = words[2];
+			cfg->file2 = words[3];
+		}
 		return 0;
 	}
 	if (strcmp(words[0], "policy") == 0)
-		return usage_error(n < 2 ? "'policy' needs 'check', 'show' or 'replay'%s"
+		return usage_error(n < 2 ? "'policy' needs 'check', 'show', 'diff' or 'replay'%s"
 					 : "unknown policy command '%s'", n < 2 ? "" : words[1]);
 	return usage_error("unknown command '%s'", words[0]);
 }
@@ -222,6 +229,9 @@ static int ctl_run(const struct ctl_config *cfg)
 	case CTL_POLICY_REPLAY:
 		r = ctl_policy_replay(cfg);
 		break;
+	case CTL_POLICY_DIFF:
+		r = ctl_policy_diff(cfg);
+		break;
 	default:
 		r = -EINVAL;
 		break;
@@ -242,7 +252,7 @@ int main(int argc, char **argv)
 		return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
 	r = ctl_run(&cfg);
 	/* policy replay answers like diff(1): 0 no change, 1 changes, 2 trouble. */
-	if (cfg.verb == CTL_POLICY_REPLAY)
+	if (cfg.verb == CTL_POLICY_REPLAY || cfg.verb == CTL_POLICY_DIFF)
 		return r < 0 ? EXIT_USAGE : r > 0 ? 1 : 0;
 	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

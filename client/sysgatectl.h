@@ -24,6 +24,7 @@ enum ctl_verb {
 	CTL_POLICY_CHECK,
 	CTL_POLICY_SHOW,
 	CTL_POLICY_REPLAY,
+	CTL_POLICY_DIFF,
 };
 
 /* The parsed command line. */
@@ -35,6 +36,7 @@ struct ctl_config {
 	bool follow;         /* log -f */
 	const char *file;    /* policy check|show|replay FILE */
 	const char *log_file; /* policy replay --log LOGFILE */
+	const char *file2;    /* policy diff OLD NEW: NEW (file is OLD) */
 };
 
 /* A connection to the daemon; replies are decoded into buf and point into it. */
@@ -114,6 +116,15 @@ char *log_format_record(const char *json, size_t len);
 int ctl_policy_check(const struct ctl_config *cfg);
 /* sysgatectl policy show FILE */
 int ctl_policy_show(const struct ctl_config *cfg);
+
+/* diff.c */
+
+struct sg_policy;
+
+/* sysgatectl policy diff OLD NEW: 1 when they differ, 0 when not, negative errno on errors. */
+int ctl_policy_diff(const struct ctl_config *cfg);
+/* Load a policy file; a parse error is printed as FILE:LINE:COL with the line and a caret. */
+int ctl_load_policy(const char *file, struct sg_policy **ret);
 
 /* replay.c */
 

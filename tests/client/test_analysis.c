@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/* The built sysgatectl's policy analysis verbs: diff, check warnings, merge (no daemon). */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "cli.h"
+
+static char files[8][192];
+
+/* Write cli_dir/NAME; removed by the suite's fini. */
+static const char *put(const char *name, const char *text)
+{
+	size_t i;
+	FILE *f;
+
+	for (i = 0; i < 8 && files[i][0] && strstr(files[i], name) == NULL; i++)
+		;
+	cr_assert_lt(i, 8);
+	snprintf(files[i], sizeof(files[i]), "%s/%s", cli_dir, name);
+	f = fopen(files[i], "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+	return files[i];
+}
+
+static void fini(void)
+{
+	for (size_t i = 0; i < 8; i++) {
+		if (files[i][0])
+			unlink(files[i]);
+		files[i][0] = '\0';
+	}
+	cli_teardown();
+}
+
+TestSuite(client_analysis, .init = cli_setup, .fini = fini);
+
+#define OLD_TEXT "version 1\narch x86_64\ndefault deny EPERM\nexecve, exit_group allow\n" \
+		 "read allow\nsocket allow\n"
+#define NEW_TEXT "version 1\narch x86_64\ndefault deny EPERM\nexecve, exit_group allow\n" \
+		 "read deny EACCES\nsocket allow if arg0 == 1\n"
+
+Test(client_analysis, diff_prints_a_table_and_exits_1)
+{
+	const char *o = put("old.policy", OLD_TEXT), *n = put("new.policy", NEW_TEXT);
+	const char *const args[] = { "policy", "diff", o, n, NULL };
+	char want[1024];
+
+	cr_assert_eq(cli_run(args), 1, "stderr: %s", cli_err);
+	cr_expect(strstr(cli_out, "ARCH    SYSCALL  OLD"), "%s", cli_out);
+	snprintf(want, sizeof(want), "x86_64  read     allow (%s:5)", o);
+	cr_expect(strstr(cli_out, want), "no '%s' in:\n%s", want, cli_out);
+	snprintf(want, sizeof(want), "deny EACCES (%s:5)", n);
+	cr_expect(strstr(cli_out, want), "no '%s' in:\n%s", want, cli_out);
+	cr_expect(strstr(cli_out, "tighter\n"), "%s", cli_out);
+	snprintf(want, sizeof(want), "\nx86_64 socket: the conditions differ\n"
+		 "  %s:6: socket allow\n"
+		 "  %s:6: socket allow if arg0 == 0x1\n"
+		 "  %s:3: default deny EPERM\n\n2 differences\n", o, n, n);
+	cr_expect(strstr(cli_out, want), "no '%s' in:\n%s", want, cli_out);
+	cr_expect_str_eq(cli_err, "");
+}
+
+Test(client_analysis, diff_of_equal_policies_exits_0)
+{
+	const char *o = put("old.policy", OLD_TEXT);
+	const char *n = put("new.policy", "# the same, written otherwise\n" OLD_TEXT "read kill\n");
+	const char *const args[] = { "policy", "diff", o, n, NULL };
+
+	cr_assert_eq(cli_run(args), 0, "stderr: %s", cli_err);
+	cr_expect_str_eq(cli_out, "no differences\n");
+}
+
+Test(client_analysis, diff_json)
+{
+	const char *o = put("old.policy", OLD_TEXT), *n = put("new.policy", NEW_TEXT);
+	const char *const args[] = { "--json", "policy", "diff", o, n, NULL };
+	struct json_object *doc, *changes, *c, *v;
+
+	cr_assert_eq(cli_run(args), 1, "stderr: %s", cli_err);
+	doc = json_tokener_parse(cli_out);
+	cr_assert_not_null(doc, "not JSON: %s", cli_out);
+	cr_assert(json_object_object_get_ex(doc, "differences", &v));
+	cr_expect_eq(json_object_get_int(v), 2);
+	cr_assert(json_object_object_get_ex(doc, "changes", &changes));
+	c = json_object_array_get_idx(changes, 0);
+	cr_assert(json_object_object_get_ex(c, "syscall", &v));
+	cr_expect_str_eq(json_object_get_string(v), "read");
+	cr_assert(json_object_object_get_ex(c, "change", &v));
+	cr_expect_str_eq(json_object_get_string(v), "tighter");
+	cr_assert(json_object_object_get_ex(c, "new", &v));
+	cr_assert(json_object_object_get_ex(v, "errno_name", &v));
+	cr_expect_str_eq(json_object_get_string(v), "EACCES");
+	c = json_object_array_get_idx(changes, 1);
+	cr_assert(json_object_object_get_ex(c, "new", &v));
+	cr_assert(json_object_object_get_ex(v, "rules", &v));
+	cr_expect_eq(json_object_array_length(v), 2); /* the conditional rule, the default */
+	json_object_put(doc);
+}
+
+Test(client_analysis, diff_parse_error_exits_2_with_the_position)
+{
+	const char *o = put("old.policy", OLD_TEXT);
+	const char *n = put("new.policy", "version 1\ndefault deny\nread frob\n");
+	const char *const args[] = { "policy", "diff", o, n, NULL };
+	char want[256];
+
+	cr_assert_eq(cli_run(args), 2);
+	snprintf(want, sizeof(want), "%s:3:6: error: ", n);
+	cr_expect(strstr(cli_err, want) == cli_err, "stderr: %s", cli_err);
+	cr_expect_str_eq(cli_out, "");
+}
+
+Test(client_analysis, diff_usage)
+{
+	const char *const args[] = { "policy", "diff", "only-one", NULL };
+
+	cr_assert_eq(cli_run(args), 2);
+	cr_expect(strstr(cli_err, "missing argument"), "stderr: %s", cli_err);
+}
