@@ -88,8 +88,9 @@ static int add_change(struct replay *rp, size_t lineno, const struct replay_reco
 		return json_object_array_add(rp->changes, o) < 0 ? -ENOMEM : 0;
 	}
 	if (table_add(rp->table, "%zu", lineno) < 0 ||
-	    table_add(rp->table, "%" PRIu64, rec->session) < 0 ||
-	    table_add(rp->table, "%d", rec->pid) < 0 ||
+	    (rec->session ? table_add(rp->table, "%" PRIu64, rec->session)
+			  : table_add(rp->table, "-")) < 0 ||
+	    (rec->pid ? table_add(rp->table, "%d", rec->pid) : table_add(rp->table, "-")) < 0 ||
 	    table_add(rp->table, "%s", arch ? arch : "?") < 0 ||
 	    table_add(rp->table, "%s", rec->syscall) < 0 ||
 	    table_add(rp->table, "%s -> %s", old_s, new_s) < 0 ||

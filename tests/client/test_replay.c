@@ -163,3 +163,26 @@ Test(client_replay, help_describes_replay)
 	cr_expect(strstr(cli_out, "policy replay FILE --log LOGFILE | --session ID"), "%s", cli_out);
 	cr_expect(strstr(cli_out, "--log LOGFILE"), "%s", cli_out);
 }
+
+Test(client_replay, uncovered_arch_is_a_kill_and_audit_differs_from_deny)
+{
+	const char *pol = cli_write_policy("version 1\narch x86_64\ndefault allow\n"
+					   "openat deny EACCES audit\n");
+	const char *log = cli_write_file(
+		"audit.log",
+		"{\"event\":\"syscall\",\"arch\":\"x86\",\"syscall\":\"read\",\"nr\":3,\"args\":"
+		"[\"0x0\",\"0x0\",\"0x0\",\"0x0\",\"0x0\",\"0x0\"],\"verdict\":\"allow\"}\n"
+		REC("\"0x3\",\"0x1\",\"0x0\",\"0x0\",\"0x0\",\"0x0\"",
+		    "\"verdict\":\"deny\",\"errno\":13,\"errno_name\":\"EACCES\""));
+	const char *args[] = { "policy", "replay", pol, "--log", log, NULL };
+	char want[256];
+
+	cr_assert_eq(cli_run(args), 1, "stderr: %s", cli_err);
+	/* No session or pid in the record: '-'. */
+	snprintf(want, sizeof(want), "     1        -    -  x86     read     allow -> kill");
+	cr_expect(strstr(cli_out, want), "no '%s' in:\n%s", want, cli_out);
+	snprintf(want, sizeof(want), "%s: arch not covered\n", pol);
+	cr_expect(strstr(cli_out, want), "no '%s' in:\n%s", want, cli_out);
+	cr_expect(strstr(cli_out, "deny EACCES -> deny EACCES (audit)"), "%s", cli_out);
+	cr_expect(strstr(cli_out, "2 of 2 recorded calls"), "%s", cli_out);
+}
