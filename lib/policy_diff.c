@@ -204,7 +204,8 @@ static int diff_all(struct diff *d, const struct sg_policy *old, const struct sg
 		r = diff_arch(d, old->arches[a], old, a, new, (unsigned)an);
 		if (r < 0)
 			return r;
-		qsort(d->e + start, d->n - start, sizeof(*d->e), by_name);
+		if (d->n > start) /* d->e is still NULL when nothing differed yet */
+			qsort(d->e + start, d->n - start, sizeof(*d->e), by_name);
 	}
 	return 0;
 }
