@@ -17,6 +17,7 @@ enum {
 	OPT_VERSION,
 	OPT_SESSION,
 	OPT_LOG,
+	OPT_STRICT,
 };
 
 static void usage(FILE *f)
@@ -33,7 +34,10 @@ static void usage(FILE *f)
 		"  stats [--session ID]        verdict counts per session, arch and syscall\n"
 		"  log [-f] [--session ID]     print the audit records the daemon holds;\n"
 		"                              with -f, keep printing new ones\n"
-		"  policy check FILE           parse, check and compile a policy file\n"
+		"  policy check FILE           parse, check and compile a policy file; warn on\n"
+		"                              stderr about rules that never match, syscalls\n"
+		"                              missing on an arch, execve or exit_group refused\n"
+		"                              (with --strict, a warning fails the check)\n"
 		"  policy show FILE            print the compiled filter as libseccomp PFC\n"
 		"  policy diff OLD NEW         what NEW decides differently from OLD, per\n"
 		"                              syscall and arch (exit 1 if anything, 0 if not)\n"
@@ -50,6 +54,7 @@ static void usage(FILE *f)
 		"                              daemon's records of this session\n"
 		"      --log LOGFILE           replay: a saved audit log (JSON lines, - = stdin)\n"
 		"  -f, --follow                log: stream new records until interrupted\n"
+		"      --strict                policy check: exit 1 when there are warnings\n"
 		"  -h, --help                  show this help and exit\n"
 		"      --version               show the version and exit\n"
 		"\n"
@@ -142,6 +147,7 @@ static int parse_args(int argc, char **argv, struct ctl_config *cfg)
 		{ "session", required_argument, NULL, OPT_SESSION },
 		{ "follow", no_argument, NULL, 'f' },
 		{ "log", required_argument, NULL, OPT_LOG },
+		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ 0 },
 	};
 	const char *env = getenv("SYSGATE_SOCKET");
@@ -174,6 +180,9 @@ static int parse_args(int argc, char **argv, struct ctl_config *cfg)
 		case 'f':
 			cfg->follow = true;
 			break;
+		case OPT_STRICT:
+			cfg->strict = true;
+			break;
 		case OPT_LOG:
 			if (!*optarg)
 				return usage_error("empty log file name%s", "");
@@ -194,6 +203,8 @@ static int parse_args(int argc, char **argv, struct ctl_config *cfg)
 		return usage_error("--log applies to policy replay only%s", "");
 	if (cfg->verb == CTL_POLICY_REPLAY && !has_session == !cfg->log_file)
 		return usage_error("policy replay needs either --log LOGFILE or --session ID%s", "");
+	if (cfg->strict && cfg->verb != CTL_POLICY_CHECK)
+		return usage_error("--strict applies to policy check only%s", "");
 	if (cfg->follow && cfg->verb != CTL_LOG)
 		return usage_error("--follow applies to log only%s", "");
 	return 0;

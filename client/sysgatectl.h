@@ -37,6 +37,7 @@ struct ctl_config {
 	const char *file;    /* policy check|show|replay FILE */
 	const char *log_file; /* policy replay --log LOGFILE */
 	const char *file2;    /* policy diff OLD NEW: NEW (file is OLD) */
+	bool strict;          /* policy check --strict: warnings fail */
 };
 
 /* A connection to the daemon; replies are decoded into buf and point into it. */

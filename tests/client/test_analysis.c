@@ -123,3 +123,65 @@ Test(client_analysis, diff_usage)
 	cr_assert_eq(cli_run(args), 2);
 	cr_expect(strstr(cli_err, "missing argument"), "stderr: %s", cli_err);
 }
+
+Test(client_analysis, check_warns_on_stderr_and_still_succeeds)
+{
+	const char *p = put("w.policy", "version 1\ndefault deny EPERM\nexit_group allow\n"
+			    "read allow\n  read kill\n");
+	const char *const args[] = { "policy", "check", p, NULL };
+	char want[512];
+
+	cr_assert_eq(cli_run(args), 0, "stderr: %s", cli_err);
+	snprintf(want, sizeof(want), "%s: ok (3 rules; arches x86_64 x86 x32; 1 routed; "
+		 "2 warnings)\n", p);
+	cr_expect_str_eq(cli_out, want);
+	snprintf(want, sizeof(want),
+		 "%s:2:1: warning: execve is not allowed (default deny EPERM): the daemon lets "
+		 "sysgate-run's own exec of the command through, but any later exec is refused "
+		 "(a shell running a command, a program restarting itself)\n"
+		 "%s:5:3: warning: rule for 'read' can never match: the rule on line 4 decides "
+		 "every 'read' call before it\n", p, p);
+	cr_expect_str_eq(cli_err, want);
+}
+
+Test(client_analysis, check_strict_fails_on_a_warning)
+{
+	const char *p = put("w.policy", "version 1\ndefault kill\nexecve allow\n");
+	const char *clean = put("c.policy", "version 1\ndefault kill\nexecve, exit_group allow\n");
+	const char *const args[] = { "policy", "check", "--strict", p, NULL };
+	const char *const jargs[] = { "--json", "policy", "check", "--strict", p, NULL };
+	const char *const cargs[] = { "policy", "check", "--strict", clean, NULL };
+	char want[512];
+
+	cr_assert_eq(cli_run(args), 1);
+	snprintf(want, sizeof(want), "%s:2:1: warning: default kill without 'exit_group' "
+		 "allowed: the program is killed when it exits\n"
+		 "sysgatectl: %s: 1 warning (--strict)\n", p, p);
+	cr_expect_str_eq(cli_err, want);
+	cr_expect_str_eq(cli_out, "");
+	cli_forget_output();
+	cr_assert_eq(cli_run(jargs), 1);
+	{
+		struct json_object *doc = json_tokener_parse(cli_out), *v, *w;
+
+		cr_assert_not_null(doc, "%s", cli_out);
+		cr_assert(json_object_object_get_ex(doc, "ok", &v));
+		cr_expect(!json_object_get_boolean(v));
+		cr_assert(json_object_object_get_ex(doc, "warnings", &v));
+		cr_assert_eq(json_object_array_length(v), 1);
+		cr_assert(json_object_object_get_ex(json_object_array_get_idx(v, 0), "line", &w));
+		cr_expect_eq(json_object_get_int(w), 2);
+		json_object_put(doc);
+	}
+	cli_forget_output();
+	cr_assert_eq(cli_run(cargs), 0, "stderr: %s", cli_err);
+	cr_expect_str_eq(cli_err, "");
+}
+
+Test(client_analysis, strict_is_for_check_only)
+{
+	const char *const args[] = { "--strict", "policy", "show", "x", NULL };
+
+	cr_assert_eq(cli_run(args), 2);
+	cr_expect(strstr(cli_err, "--strict applies to policy check only"), "%s", cli_err);
+}
