@@ -41,6 +41,8 @@ static void usage(FILE *f)
 		"  policy show FILE            print the compiled filter as libseccomp PFC\n"
 		"  policy diff OLD NEW         what NEW decides differently from OLD, per\n"
 		"                              syscall and arch (exit 1 if anything, 0 if not)\n"
+		"  policy merge A B [...] [-o FILE]\n"
+		"                              one policy allowing what any of A, B... allows\n"
 		"  policy replay FILE --log LOGFILE | --session ID\n"
 		"                              the recorded calls FILE would decide differently\n"
 		"                              (exit 1 if any, 0 if none, 2 on errors)\n"
@@ -55,6 +57,7 @@ static void usage(FILE *f)
 		"      --log LOGFILE           replay: a saved audit log (JSON lines, - = stdin)\n"
 		"  -f, --follow                log: stream new records until interrupted\n"
 		"      --strict                policy check: exit 1 when there are warnings\n"
+		"  -o, --output FILE           policy merge: write FILE (atomically), not stdout\n"
 		"  -h, --help                  show this help and exit\n"
 		"      --version               show the version and exit\n"
 		"\n"
@@ -92,7 +95,7 @@ static int parse_command(int n, char **words, struct ctl_config *cfg)
 	static const struct {
 		const char *name, *sub;
 		enum ctl_verb verb;
-		int n_args; /* words after name (and sub) */
+		int n_args; /* words after name (and sub); negative: at least that many */
 	} verbs[] = {
 		{ "status", NULL, CTL_STATUS, 0 },
 		{ "sessions", NULL, CTL_SESSIONS, 0 },
@@ -103,6 +106,7 @@ static int parse_command(int n, char **words, struct ctl_config *cfg)
 		{ "policy", "show", CTL_POLICY_SHOW, 1 },
 		{ "policy", "replay", CTL_POLICY_REPLAY, 1 },
 		{ "policy", "diff", CTL_POLICY_DIFF, 2 },
+		{ "policy", "merge", CTL_POLICY_MERGE, -2 },
 	};
 	int skip;
 
@@ -114,9 +118,9 @@ static int parse_command(int n, char **words, struct ctl_config *cfg)
 		if (verbs[i].sub && (n < 2 || strcmp(words[1], verbs[i].sub) != 0))
 			continue;
 		skip = verbs[i].sub ? 2 : 1;
-		if (n - skip < verbs[i].n_args)
+		if (n - skip < abs(verbs[i].n_args))
 			return usage_error("'%s': missing argument", words[0]);
-		if (n - skip > verbs[i].n_args)
+		if (verbs[i].n_args >= 0 && n - skip > verbs[i].n_args)
 			return usage_error("unexpected argument '%s'", words[skip + verbs[i].n_args]);
 		cfg->verb = verbs[i].verb;
 		if (cfg->verb == CTL_SESSION && parse_id(words[1], &cfg->session_id) < 0)
@@ -128,10 +132,14 @@ static int parse_command(int n, char **words, struct ctl_config *cfg)
 			cfg->file = words[2];
 			cfg->file2 = words[3];
 		}
+		if (cfg->verb == CTL_POLICY_MERGE) {
+			cfg->files = (const char *const *)words + 2;
+			cfg->n_files = (size_t)(n - 2);
+		}
 		return 0;
 	}
 	if (strcmp(words[0], "policy") == 0)
-		return usage_error(n < 2 ? "'policy' needs 'check', 'show', 'diff' or 'replay'%s"
+		return usage_error(n < 2 ? "'policy' needs 'check', 'show', 'diff', 'merge' or 'replay'%s"
 					 : "unknown policy command '%s'", n < 2 ? "" : words[1]);
 	return usage_error("unknown command '%s'", words[0]);
 }
@@ -148,6 +156,7 @@ static int parse_args(int argc, char **argv, struct ctl_config *cfg)
 		{ "follow", no_argument, NULL, 'f' },
 		{ "log", required_argument, NULL, OPT_LOG },
 		{ "strict", no_argument, NULL, OPT_STRICT },
+		{ "output", required_argument, NULL, 'o' },
 		{ 0 },
 	};
 	const char *env = getenv("SYSGATE_SOCKET");
@@ -156,7 +165,7 @@ static int parse_args(int argc, char **argv, struct ctl_config *cfg)
 
 	*cfg = (struct ctl_config){ .socket_path = env && *env ? env : SG_DEFAULT_SOCKET };
 	/* Options may follow the command ("sysgatectl log -f"); getopt permutes them. */
-	while ((c = getopt_long(argc, argv, "s:hf", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "s:hfo:", options, NULL)) >= 0) {
 		switch (c) {
 		case 's':
 			if (!*optarg)
@@ -179,6 +188,11 @@ static int parse_args(int argc, char **argv, struct ctl_config *cfg)
 			break;
 		case 'f':
 			cfg->follow = true;
+			break;
+		case 'o':
+			if (!*optarg)
+				return usage_error("empty output file name%s", "");
+			cfg->output = optarg;
 			break;
 		case OPT_STRICT:
 			cfg->strict = true;
@@ -203,6 +217,10 @@ static int parse_args(int argc, char **argv, struct ctl_config *cfg)
 		return usage_error("--log applies to policy replay only%s", "");
 	if (cfg->verb == CTL_POLICY_REPLAY && !has_session == !cfg->log_file)
 		return usage_error("policy replay needs either --log LOGFILE or --session ID%s", "");
+	if (cfg->output && cfg->verb != CTL_POLICY_MERGE)
+		return usage_error("--output applies to policy merge only%s", "");
+	if (cfg->json && cfg->verb == CTL_POLICY_MERGE)
+		return usage_error("policy merge writes a policy, not JSON: no --json%s", "");
 	if (cfg->strict && cfg->verb != CTL_POLICY_CHECK)
 		return usage_error("--strict applies to policy check only%s", "");
 	if (cfg->follow && cfg->verb != CTL_LOG)
@@ -242,6 +260,9 @@ static int ctl_run(const struct ctl_config *cfg)
 		break;
 	case CTL_POLICY_DIFF:
 		r = ctl_policy_diff(cfg);
+		break;
+	case CTL_POLICY_MERGE:
+		r = ctl_policy_merge(cfg);
 		break;
 	default:
 		r = -EINVAL;

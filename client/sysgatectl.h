@@ -25,6 +25,7 @@ enum ctl_verb {
 	CTL_POLICY_SHOW,
 	CTL_POLICY_REPLAY,
 	CTL_POLICY_DIFF,
+	CTL_POLICY_MERGE,
 };
 
 /* The parsed command line. */
@@ -38,6 +39,9 @@ struct ctl_config {
 	const char *log_file; /* policy replay --log LOGFILE */
 	const char *file2;    /* policy diff OLD NEW: NEW (file is OLD) */
 	bool strict;          /* policy check --strict: warnings fail */
+	const char *const *files; /* policy merge FILE... */
+	size_t n_files;
+	const char *output; /* policy merge -o FILE */
 };
 
 /* A connection to the daemon; replies are decoded into buf and point into it. */
@@ -126,6 +130,11 @@ struct sg_policy;
 int ctl_policy_diff(const struct ctl_config *cfg);
 /* Load a policy file; a parse error is printed as FILE:LINE:COL with the line and a caret. */
 int ctl_load_policy(const char *file, struct sg_policy **ret);
+
+/* merge.c */
+
+/* sysgatectl policy merge A B [...] [-o FILE] */
+int ctl_policy_merge(const struct ctl_config *cfg);
 
 /* replay.c */
 

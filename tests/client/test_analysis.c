@@ -185,3 +185,79 @@ Test(client_analysis, strict_is_for_check_only)
 	cr_assert_eq(cli_run(args), 2);
 	cr_expect(strstr(cli_err, "--strict applies to policy check only"), "%s", cli_err);
 }
+
+Test(client_analysis, merge_to_stdout_and_to_a_file)
+{
+	const char *a = put("a.policy", "version 1\narch x86_64\ndefault deny EPERM\n"
+			    "execve, exit_group, read allow\n");
+	const char *b = put("b.policy", "version 1\narch x86_64\ndefault deny EPERM\n"
+			    "execve, exit_group, write allow\n");
+	const char *out = put("out.policy", "old content\n");
+	const char *const args[] = { "policy", "merge", a, b, NULL };
+	const char *const oargs[] = { "policy", "merge", "-o", out, a, b, NULL };
+	const char *const check[] = { "policy", "check", "--strict", out, NULL };
+	char want[1024], got[1024] = "";
+	FILE *f;
+
+	cr_assert_eq(cli_run(args), 0, "stderr: %s", cli_err);
+	snprintf(want, sizeof(want),
+		 "# merged from: %s %s\nversion 1\narch x86_64\ndefault deny EPERM\n"
+		 "execve allow%36s # %s:4\nexit_group allow%32s # %s:4\n"
+		 "read allow%38s # %s:4\nwrite allow%37s # %s:4\n",
+		 a, b, "", a, "", a, "", a, "", b);
+	cr_expect_str_eq(cli_out, want);
+	cr_expect_str_eq(cli_err, "");
+	cli_forget_output();
+
+	cr_assert_eq(cli_run(oargs), 0, "stderr: %s", cli_err);
+	cr_expect_str_eq(cli_out, "");
+	f = fopen(out, "r");
+	cr_assert_not_null(f);
+	cr_expect_gt(fread(got, 1, sizeof(got) - 1, f), 0);
+	fclose(f);
+	cr_expect_str_eq(got, want);
+	cli_forget_output();
+	cr_expect_eq(cli_run(check), 0, "the merged policy does not check clean: %s", cli_err);
+}
+
+Test(client_analysis, merge_refuses_different_fake_rules)
+{
+	const char *a = put("a.policy", "version 1\ndefault deny\nmknod fake 1\n");
+	const char *b = put("b.policy", "version 1\ndefault deny\nmknod fake 2\n");
+	const char *const args[] = { "policy", "merge", a, b, NULL };
+	char want[512];
+
+	cr_assert_eq(cli_run(args), 1);
+	cr_expect_str_eq(cli_out, "");
+	snprintf(want, sizeof(want), "%s:3: error: cannot merge 'mknod': 'mknod fake 2' (this "
+		 "line) and 'mknod fake 1' (%s:3) decide it differently", b, a);
+	cr_expect(strstr(cli_err, want) == cli_err, "stderr: %s", cli_err);
+}
+
+Test(client_analysis, merge_notes_what_is_not_carried_over)
+{
+	const char *a = put("a.policy", "version 1\ndefault allow\nptrace kill\n");
+	const char *b = put("b.policy", "version 1\ndefault deny EPERM\nread allow\n");
+	const char *const args[] = { "policy", "merge", a, b, NULL };
+	char want[512];
+
+	cr_assert_eq(cli_run(args), 0, "stderr: %s", cli_err);
+	snprintf(want, sizeof(want), "sysgatectl: note: %s:2: 'default allow' is not carried "
+		 "over: calls it decides are decided by the merged default\n", a);
+	cr_expect_str_eq(cli_err, want);
+	cr_expect(strstr(cli_out, "\ndefault deny EPERM\n"), "%s", cli_out);
+}
+
+Test(client_analysis, merge_usage)
+{
+	const char *const one[] = { "policy", "merge", "a", NULL };
+	const char *const json[] = { "--json", "policy", "merge", "a", "b", NULL };
+	const char *const o[] = { "-o", "x", "policy", "check", "a", NULL };
+
+	cr_expect_eq(cli_run(one), 2);
+	cli_forget_output();
+	cr_expect_eq(cli_run(json), 2);
+	cli_forget_output();
+	cr_expect_eq(cli_run(o), 2);
+	cr_expect(strstr(cli_err, "--output applies to policy merge only"), "%s", cli_err);
+}
