@@ -40,7 +40,8 @@ static void usage(FILE *f)
 		"                              (with --strict, a warning fails the check)\n"
 		"  policy show FILE            print the compiled filter as libseccomp PFC\n"
 		"  policy diff OLD NEW         what NEW decides differently from OLD, per\n"
-		"                              syscall and arch (exit 1 if anything, 0 if not)\n"
+		"                              syscall and arch (exit 1 if any, 0 if none, 2 on\n"
+		"                              errors)\n"
 		"  policy merge A B [...] [-o FILE]\n"
 		"                              one policy allowing what any of A, B... allows\n"
 		"  policy replay FILE --log LOGFILE | --session ID\n"
@@ -61,7 +62,7 @@ static void usage(FILE *f)
 		"  -h, --help                  show this help and exit\n"
 		"      --version               show the version and exit\n"
 		"\n"
-		"policy check, policy show and policy replay --log do not need the daemon.\n"
+		"policy check, show, diff, merge and replay --log do not need the daemon.\n"
 		"Exit status: 0 on success, 1 on failure, 2 on a usage error.\n");
 }
 

@@ -261,3 +261,14 @@ Test(client_analysis, merge_usage)
 	cr_expect_eq(cli_run(o), 2);
 	cr_expect(strstr(cli_err, "--output applies to policy merge only"), "%s", cli_err);
 }
+
+Test(client_analysis, help_lists_the_analysis_commands)
+{
+	static const char *const args[] = { "--help", NULL };
+	static const char *const words[] = { "policy diff OLD NEW", "policy merge A B [...] [-o FILE]",
+					     "--strict", "-o, --output FILE", "warn on" };
+
+	cr_assert_eq(cli_run(args), 0);
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		cr_expect(strstr(cli_out, words[i]), "--help does not mention '%s'", words[i]);
+}
