@@ -256,7 +256,7 @@ int policy_lint(const struct sg_policy *p, struct sg_lint **ret, size_t *ret_n);
 /* policy_merge.c */
 
 /* Merge policies into one policy text (malloc'd, NUL-terminated) that allows every call
- * an input allows with a rule: the union of the arches, the strictest default, per
+ * an input allows with a rule: the inputs' arches (the same in all), the strictest default, per
  * syscall (sorted by name) the allow rules of every input, then their other rules; see
  * README "policy merge".  Lines "# note: ..." say what is not carried over.  -EINVAL
  * with reterr set (the input's file and line) for what cannot be merged honestly. */

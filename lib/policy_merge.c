@@ -86,6 +86,46 @@ static int merge_default(struct merge *m, const struct sg_action **ret)
 	return 0;
 }
 
+static bool covers(const struct sg_policy *p, const struct sg_policy *q)
+{
+	for (unsigned a = 0; a < q->n_arches; a++)
+		if (policy_arch_index(p, q->arches[a]) < 0)
+			return false;
+	return true;
+}
+
+static void arch_list(const struct sg_policy *p, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (unsigned a = 0; a < p->n_arches && n < size; a++) {
+		const char *name = arch_to_name(p->arches[a]);
+		int k = snprintf(buf + n, size - n, "%s%s", a ? " " : "", name ? name : "?");
+
+		if (k > 0)
+			n += (size_t)k;
+	}
+}
+
+/* A rule cannot be limited to some arches: every input must cover the same ones, or a
+ * rule of one input would decide calls of an arch that input kills. */
+static int check_arches(struct merge *m)
+{
+	char a[64], b[64];
+
+	for (size_t i = 1; i < m->n; i++) {
+		if (covers(m->in[0], m->in[i]) && covers(m->in[i], m->in[0]))
+			continue;
+		arch_list(m->in[i], a, sizeof(a));
+		arch_list(m->in[0], b, sizeof(b));
+		return fail(m, m->in[i], 0, "cannot merge: it covers the arches '%s', %s covers "
+			    "'%s'; a rule cannot be limited to some arches, so the inputs must have "
+			    "the same arches (the 'arch' line)", a, m->in[0]->file, b);
+	}
+	return 0;
+}
+
 static int by_name(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -145,8 +185,8 @@ enum shape {
 	SHAPE_NONE,    /* the input has no rule for the name */
 	SHAPE_ALLOW,   /* its first rule allows every call */
 	SHAPE_SPECIAL, /* a fake or emulate rule */
-	SHAPE_ORDERED, /* allow rules, then the others */
-	SHAPE_GUARDED, /* another action before an allow: not a plain union */
+	SHAPE_ORDERED, /* rules that let calls run (allow, audit), then the others */
+	SHAPE_GUARDED, /* a refusal before a rule that lets calls run: not a plain union */
 };
 
 static enum shape shape_of(const struct sg_rule *const *l, size_t n)
@@ -158,9 +198,9 @@ static enum shape shape_of(const struct sg_rule *const *l, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		enum sg_action_kind k = l[i]->action.kind;
 
-		if (k == SG_ACT_FAKE || k == SG_ACT_EMULATE)
+		if ((k == SG_ACT_FAKE || k == SG_ACT_EMULATE) && !(l[i]->action.flags & SG_FLAG_AUDIT))
 			return SHAPE_SPECIAL;
-		if (k != SG_ACT_ALLOW)
+		if (policy_action_blocks(&l[i]->action))
 			seen_other = true;
 		else if (seen_other)
 			guarded = true;
@@ -244,39 +284,28 @@ static int merge_name(struct merge *m, const char *name)
 					    "cannot be written as first-match rules", name, m->in[i]->file);
 		return merge_special(m, name, guarded);
 	}
-	/* Every allow rule of every input first, then the other rules, input by input. */
+	/* Every rule that lets calls run (allow, or marked audit) of every input first,
+	 * then the other rules, input by input. */
 	for (i = 0; i < m->n; i++)
 		for (size_t k = 0; k < m->n_list[i]; k++)
-			if (m->lists[i][k]->action.kind == SG_ACT_ALLOW)
+			if (!policy_action_blocks(&m->lists[i][k]->action))
 				emit(m, i, m->lists[i][k]);
 	for (i = 0; i < m->n; i++)
 		for (size_t k = 0; k < m->n_list[i]; k++)
-			if (m->lists[i][k]->action.kind != SG_ACT_ALLOW)
+			if (policy_action_blocks(&m->lists[i][k]->action))
 				emit(m, i, m->lists[i][k]);
 	return 0;
 }
 
 static void write_header(struct merge *m, const struct sg_action *def)
 {
-	uint32_t arches[SG_MAX_ARCHES * MERGE_INPUTS_MAX];
-	size_t n_arches = 0;
 	char buf[128];
 
 	fputs("# merged from:", m->out);
 	for (size_t i = 0; i < m->n; i++)
 		fprintf(m->out, " %s", m->in[i]->file);
-	fputs("\nversion 1\narch", m->out);
-	for (size_t i = 0; i < m->n; i++)
-		for (unsigned a = 0; a < m->in[i]->n_arches; a++) {
-			size_t k = 0;
-
-			while (k < n_arches && arches[k] != m->in[i]->arches[a])
-				k++;
-			if (k < n_arches)
-				continue;
-			arches[n_arches++] = m->in[i]->arches[a];
-			fprintf(m->out, " %s", arch_to_name(m->in[i]->arches[a]));
-		}
+	arch_list(m->in[0], buf, sizeof(buf));
+	fprintf(m->out, "\nversion 1\narch %s", buf);
 	fprintf(m->out, "\ndefault %s\n", policy_action_format(def, buf, sizeof(buf)));
 }
 
@@ -287,6 +316,9 @@ static int merge_all(struct merge *m)
 	size_t n_names = 0;
 	int r;
 
+	r = check_arches(m);
+	if (r < 0)
+		return r;
 	r = collect_names(m, &names, &n_names);
 	if (r < 0)
 		return r;

@@ -56,15 +56,37 @@ Test(policy_merge, union_of_allows_sorted_by_name_strictest_default)
 
 	cr_assert_eq(merge2("version 1\narch x86_64\ndefault deny EPERM\nwrite, read allow\n"
 			    "socket allow if arg0 == 1\nsocket deny EAFNOSUPPORT\n",
-			    "version 1\narch x86\ndefault kill\nread allow\nopenat allow\n"
+			    "version 1\narch x86_64\ndefault kill\nread allow\nopenat allow\n"
 			    "socket allow if arg0 == 2\nsocket allow if arg0 == 1\n", &text, &e),
 		     0, "%s", e.msg);
 	cr_expect(strstr(text, "# note: a:3: 'default deny EPERM' is not carried over"), "%s", text);
 	strip(text);
-	cr_expect_str_eq(text, "version 1\narch x86_64 x86\ndefault kill\n"
+	cr_expect_str_eq(text, "version 1\narch x86_64\ndefault kill\n"
 			       "openat allow\nread allow\n"
 			       "socket allow if arg0 == 0x1\nsocket allow if arg0 == 0x2\n"
 			       "socket deny EAFNOSUPPORT\nwrite allow\n");
+	free(text);
+}
+
+Test(policy_merge, different_arches_are_refused)
+{
+	struct sg_policy_error e = { 0 };
+	char *text = NULL;
+
+	/* a's "write allow" would otherwise allow every x86 write, which b limits */
+	cr_assert_eq(merge2("version 1\narch x86_64\ndefault deny\nwrite allow\n",
+			    "version 1\narch x86 x86_64\ndefault deny\nwrite allow if arg0 == 1\n",
+			    &text, &e), -EINVAL);
+	cr_expect_null(text);
+	cr_expect_str_eq(e.file, "b");
+	cr_expect_eq(e.line, 0);
+	cr_expect_str_eq(e.msg, "cannot merge: it covers the arches 'x86 x86_64', a covers "
+				"'x86_64'; a rule cannot be limited to some arches, so the inputs "
+				"must have the same arches (the 'arch' line)");
+	/* the same arches in another order: merged, in the first input's order */
+	cr_assert_eq(merge2("version 1\narch x86_64 x86\ndefault deny\n",
+			    "version 1\narch x86 x86_64\ndefault deny\n", &text, &e), 0);
+	cr_expect(strstr(text, "\narch x86_64 x86\n"), "%s", text);
 	free(text);
 }
 
@@ -160,4 +182,78 @@ Test(policy_merge, bad_arguments)
 	cr_expect_eq(policy_merge(NULL, 2, &text, NULL), -EINVAL);
 	cr_expect_eq(policy_merge((const struct sg_policy *const[]){ NULL }, 1, &text, NULL),
 		     -EINVAL);
+}
+
+static const uint64_t probe_args[][SG_MAX_ARGS] = {
+	{ 0, 0, 0, 0, 0, 0 }, { 1, 5, 1, 0, 0, 0 }, { 2, 6, 2, 0, 0, 0 },
+	{ 5, 0x5401, 3, 0, 0, 0 }, { UINT64_MAX, 7, 0x42, 0, 0, 0 },
+};
+
+/* Allowed by p: the arch is covered and the deciding action lets the call run;
+ * by_rule: only when a rule (not the default) decides so. */
+static bool allows(const struct sg_policy *p, uint32_t arch, int nr, const uint64_t *args,
+		   bool by_rule)
+{
+	const struct sg_rule *r;
+	const struct sg_action *a;
+
+	if (policy_arch_index(p, arch) < 0)
+		return false;
+	a = policy_decide(p, arch, nr, args, &r);
+	return !policy_action_blocks(a) && (r || !by_rule);
+}
+
+/* The merge allows every call an input allows with a rule, and nothing no input allows,
+ * checked by deciding calls of every nr with the inputs and the merged policy. */
+Test(policy_merge, allows_exactly_the_union)
+{
+	static const char *const texts[] = {
+		"version 1\ndefault deny EPERM\nread, write allow\n"
+		"ioctl allow if arg1 == 0x5401\nioctl deny ENOTTY\nopenat allow if arg2 & 3 == 1\n"
+		"ptrace deny EPERM audit\n",
+		"version 1\ndefault kill\nread allow\nwrite allow if arg0 == 1\nclose allow\n"
+		"ioctl allow if arg1 == 5\nopenat allow if arg0 == 2\nopenat deny EACCES\n",
+		"version 1\ndefault deny EPERM\nopenat allow\nptrace deny EPERM\n"
+		"socket allow if arg0 == 1\n",
+	};
+	unsigned checked = 0;
+
+	for (size_t a = 0; a < 3; a++)
+		for (size_t b = 0; b < 3; b++) {
+			struct sg_policy *in[2] = { parse("a", texts[a]), parse("b", texts[b]) }, *m;
+			struct sg_policy_error e = { 0 };
+			char *text = NULL;
+
+			cr_assert_eq(policy_merge((const struct sg_policy *const *)in, 2, &text, &e), 0,
+				     "%zu+%zu: %s", a, b, e.msg);
+			m = parse("merged", text);
+			for (unsigned ai = 0; ai < m->n_arches; ai++) {
+				uint32_t arch = m->arches[ai];
+				int base = arch == SCMP_ARCH_X32 ? 0x40000000 : 0;
+
+				for (int nr = base; nr < base + 460; nr++) {
+					if (arch == SCMP_ARCH_X86 && (nr == 102 || nr == 117))
+						continue; /* socketcall, ipc: decided by name */
+					for (size_t k = 0; k < sizeof(probe_args) / sizeof(probe_args[0]); k++) {
+						const uint64_t *args = probe_args[k];
+						bool want = allows(in[0], arch, nr, args, true) ||
+							    allows(in[1], arch, nr, args, true);
+						bool any = allows(in[0], arch, nr, args, false) ||
+							   allows(in[1], arch, nr, args, false);
+						bool got = allows(m, arch, nr, args, false);
+
+						checked++;
+						cr_expect(!want || got, "%zu+%zu: arch %#x nr %d args %zu: an input "
+							  "allows it, the merge does not\n%s", a, b, arch, nr, k, text);
+						cr_expect(!got || any, "%zu+%zu: arch %#x nr %d args %zu: allowed by "
+							  "the merge only\n%s", a, b, arch, nr, k, text);
+					}
+				}
+			}
+			policy_free(m);
+			policy_free(in[0]);
+			policy_free(in[1]);
+			free(text);
+		}
+	cr_expect_gt(checked, 10000);
 }
