@@ -255,10 +255,10 @@ int policy_lint(const struct sg_policy *p, struct sg_lint **ret, size_t *ret_n);
 
 /* policy_merge.c */
 
-/* Merge policies into one policy text (malloc'd, NUL-terminated) that allows every call
- * an input allows with a rule: the inputs' arches (the same in all), the strictest default, per
- * syscall (sorted by name) the allow rules of every input, then their other rules; see
- * README "policy merge".  Lines "# note: ..." say what is not carried over.  -EINVAL
- * with reterr set (the input's file and line) for what cannot be merged honestly. */
+/* Merge policies (1..64, all with the same arches) into one policy text (malloc'd) that
+ * allows every call an input allows with a rule: the strictest default; per syscall,
+ * sorted by name, the rules of every input that let calls run, then their other rules;
+ * see README "Merging policies".  "# note: ..." lines say what is not carried over.
+ * -EINVAL with reterr (the input's file and line) for what cannot be merged honestly. */
 int policy_merge(const struct sg_policy *const *in, size_t n, char **ret_text,
 		 struct sg_policy_error *reterr);

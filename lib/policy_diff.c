@@ -189,12 +189,20 @@ static int diff_all(struct diff *d, const struct sg_policy *old, const struct sg
 		e->old_default = e->new_default = e->old_covered = e->new_covered = true;
 		e->change = classify(&old->def, &new->def);
 	}
-	for (unsigned a = 0; a < old->n_arches; a++)
-		if (policy_arch_index(new, old->arches[a]) < 0 && (r = add_arch_only(d, old->arches[a], true)) < 0)
+	for (unsigned a = 0; a < old->n_arches; a++) {
+		if (policy_arch_index(new, old->arches[a]) >= 0)
+			continue;
+		r = add_arch_only(d, old->arches[a], true);
+		if (r < 0)
 			return r;
-	for (unsigned a = 0; a < new->n_arches; a++)
-		if (policy_arch_index(old, new->arches[a]) < 0 && (r = add_arch_only(d, new->arches[a], false)) < 0)
+	}
+	for (unsigned a = 0; a < new->n_arches; a++) {
+		if (policy_arch_index(old, new->arches[a]) >= 0)
+			continue;
+		r = add_arch_only(d, new->arches[a], false);
+		if (r < 0)
 			return r;
+	}
 	for (unsigned a = 0; a < old->n_arches; a++) {
 		int an = policy_arch_index(new, old->arches[a]);
 		size_t start = d->n;
