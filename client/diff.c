@@ -89,7 +89,8 @@ static int add_row(struct table *t, const struct sg_diff_entry *e, const struct 
 	if (!ov || !nv)
 		return -ENOMEM;
 	if (table_add(t, "%s", e->arch ? arch_name(e->arch) : "*") < 0 ||
-	    table_add(t, "%s", e->nr >= 0 ? e->name : e->arch ? "*" : "(default)") < 0 ||
+	    (e->multiplexed ? table_add(t, "%s (socketcall/ipc)", e->name)
+			    : table_add(t, "%s", e->nr >= 0 ? e->name : e->arch ? "*" : "(default)")) < 0 ||
 	    table_add(t, "%s", ov) < 0 || table_add(t, "%s", nv) < 0 ||
 	    table_add(t, "%s", policy_diff_change_to_string(e->change)) < 0)
 		return -ENOMEM;
@@ -236,8 +237,10 @@ static int print_json(const struct sg_diff_entry *e, size_t n, const struct sg_p
 		sides(&e[i], old, new, &so, &sn);
 		json_object_object_add(o, "arch", e[i].arch ? json_object_new_string(
 								      arch_name(e[i].arch)) : NULL);
-		json_object_object_add(o, "syscall",
-				       e[i].nr >= 0 ? json_object_new_string(e[i].name) : NULL);
+		json_object_object_add(o, "syscall", e[i].nr >= 0 || e[i].multiplexed
+							     ? json_object_new_string(e[i].name) : NULL);
+		if (e[i].multiplexed)
+			json_object_object_add(o, "multiplexed", json_object_new_boolean(1));
 		if (e[i].nr >= 0)
 			json_object_object_add(o, "nr", json_object_new_int(e[i].nr));
 		json_object_object_add(o, "default", json_object_new_boolean(!e[i].arch));

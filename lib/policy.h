@@ -228,10 +228,14 @@ struct sg_diff_entry {
 	unsigned old_line, new_line;
 	bool old_default, new_default; /* the default decides on that side */
 	bool old_covered, new_covered; /* SG_DIFF_ARCH: which side covers the arch */
+	/* x86 only: a call without a number of its own there, reached through socketcall(2)
+	 * or ipc(2), where only rules without conditions apply (nr is -1) */
+	bool multiplexed;
 };
 
 /* Compare two policies: the default, each arch of either policy, and on arches both
- * cover every syscall either names.  *ret (malloc'd) is sorted: default, arches,
+ * cover every syscall either names (on x86 also the socketcall/ipc sub-calls without
+ * a number of their own).  *ret (malloc'd) is sorted: default, arches,
  * then by arch (old's order, then new's) and syscall name. 0 or -ENOMEM. */
 int policy_diff(const struct sg_policy *old, const struct sg_policy *new,
 		struct sg_diff_entry **ret, size_t *ret_n);

@@ -126,6 +126,79 @@ static int diff_syscall(struct diff *d, uint32_t arch, const struct sg_policy *o
 	return 0;
 }
 
+/* How x86 decides a multiplexed call of name: its first rule without conditions
+ * (see match_multiplexed() in policy_eval.c), or the default (NULL). */
+static const struct sg_rule *multiplexed_rule(const struct sg_policy *p, const char *name)
+{
+	for (size_t i = 0; i < p->n_rules; i++)
+		if (p->rules[i].n_conds == 0 && strcmp(p->rules[i].name, name) == 0)
+			return &p->rules[i];
+	return NULL;
+}
+
+/* Whether name was seen earlier among the rules of p (before index end) or of q. */
+static bool name_seen(const struct sg_policy *p, size_t end, const char *name)
+{
+	for (size_t i = 0; i < end; i++)
+		if (strcmp(p->rules[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+static int diff_multiplexed_name(struct diff *d, const struct sg_policy *old,
+				 const struct sg_policy *new, const char *name)
+{
+	const struct sg_rule *o = multiplexed_rule(old, name), *n = multiplexed_rule(new, name);
+	const struct sg_action *oa = o ? &o->action : &old->def, *na = n ? &n->action : &new->def;
+	struct sg_diff_entry *e;
+
+	if (policy_action_equal(oa, na))
+		return 0;
+	e = diff_add(d);
+	if (!e)
+		return -ENOMEM;
+	e->arch = SCMP_ARCH_X86;
+	e->multiplexed = true;
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	e->old_action = *oa;
+	e->new_action = *na;
+	e->old_line = o ? o->line : old->def_line;
+	e->new_line = n ? n->line : new->def_line;
+	e->old_default = !o;
+	e->new_default = !n;
+	e->old_covered = e->new_covered = true;
+	e->change = classify(oa, na);
+	return 0;
+}
+
+/* x86 sub-calls of socketcall(2)/ipc(2) without a number of their own, named by a rule
+ * of either policy (index ao/an: x86 in each), each once. */
+static int diff_multiplexed(struct diff *d, const struct sg_policy *old, unsigned ao,
+			    const struct sg_policy *new, unsigned an)
+{
+	for (int side = 0; side < 2; side++) {
+		const struct sg_policy *p = side ? new : old;
+		unsigned a = side ? an : ao;
+
+		for (size_t i = 0; i < p->n_rules; i++) {
+			const char *name = p->rules[i].name;
+			bool known = false;
+			int r;
+
+			if (p->rules[i].nr[a] >= 0 || name_seen(p, i, name) ||
+			    (side && name_seen(old, old->n_rules, name)))
+				continue;
+			(void)syscall_resolve_arch(SCMP_ARCH_X86, name, &known);
+			if (!known)
+				continue;
+			r = diff_multiplexed_name(d, old, new, name);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
 /* Every nr either side names on this arch, in ascending order, each once. */
 static int diff_arch(struct diff *d, uint32_t arch, const struct sg_policy *old, unsigned ao,
 		     const struct sg_policy *new, unsigned an)
@@ -210,6 +283,8 @@ static int diff_all(struct diff *d, const struct sg_policy *old, const struct sg
 		if (an < 0)
 			continue;
 		r = diff_arch(d, old->arches[a], old, a, new, (unsigned)an);
+		if (r >= 0 && old->arches[a] == SCMP_ARCH_X86)
+			r = diff_multiplexed(d, old, a, new, (unsigned)an);
 		if (r < 0)
 			return r;
 		if (d->n > start) /* d->e is still NULL when nothing differed yet */

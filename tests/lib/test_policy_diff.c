@@ -245,3 +245,29 @@ Test(policy_diff, every_call_decided_differently_is_reported)
 		}
 	cr_expect_gt(checked, 10000);
 }
+
+Test(policy_diff, x86_multiplexed_calls_are_compared_by_name)
+{
+	const char *o = "version 1\narch x86\ndefault deny EPERM\naccept allow\nrecv allow if arg0 == 1\n";
+	const char *n = "version 1\narch x86\ndefault deny EPERM\naccept kill\nrecv allow if arg0 == 2\n";
+	const uint64_t accept_call[SG_MAX_ARGS] = { 5, 0, 0, 0, 0, 0 }; /* SYS_ACCEPT */
+	struct sg_policy *po = parse("o", o), *pn = parse("n", n);
+	struct sg_diff_entry *e = NULL;
+	size_t count = 0;
+
+	/* what the filter does: socketcall(SYS_ACCEPT) follows the unconditional accept rule */
+	cr_assert_eq(policy_decide(po, SCMP_ARCH_X86, 102, accept_call, NULL)->kind, SG_ACT_ALLOW);
+	cr_assert_eq(policy_decide(pn, SCMP_ARCH_X86, 102, accept_call, NULL)->kind, SG_ACT_KILL);
+	cr_assert_eq(policy_diff(po, pn, &e, &count), 0);
+	/* accept differs; recv's conditional rules never apply through socketcall */
+	cr_assert_eq(count, 1);
+	cr_expect_str_eq(e[0].name, "accept");
+	cr_expect(e[0].multiplexed);
+	cr_expect_eq(e[0].nr, -1);
+	cr_expect_eq(e[0].arch, SCMP_ARCH_X86);
+	cr_expect_eq(e[0].change, SG_DIFF_TIGHTER);
+	cr_expect_eq(e[0].old_line, 4);
+	free(e);
+	policy_free(po);
+	policy_free(pn);
+}
