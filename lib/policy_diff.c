@@ -136,7 +136,7 @@ static const struct sg_rule *multiplexed_rule(const struct sg_policy *p, const c
 	return NULL;
 }
 
-/* Whether name was seen earlier among the rules of p (before index end) or of q. */
+/* Whether one of the first end rules of p is for name. */
 static bool name_seen(const struct sg_policy *p, size_t end, const char *name)
 {
 	for (size_t i = 0; i < end; i++)
