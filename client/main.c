@@ -16,6 +16,8 @@ enum {
 	OPT_JSON = 0x100,
 	OPT_VERSION,
 	OPT_SESSION,
+	OPT_LOG,
+	OPT_STRICT,
 };
 
 static void usage(FILE *f)
@@ -32,20 +34,35 @@ static void usage(FILE *f)
 		"  stats [--session ID]        verdict counts per session, arch and syscall\n"
 		"  log [-f] [--session ID]     print the audit records the daemon holds;\n"
 		"                              with -f, keep printing new ones\n"
-		"  policy check FILE           parse, check and compile a policy file\n"
+		"  policy check FILE           parse, check and compile a policy file; warn on\n"
+		"                              stderr about rules that never match, syscalls\n"
+		"                              missing on an arch, execve or exit_group refused\n"
+		"                              (with --strict, a warning fails the check)\n"
 		"  policy show FILE            print the compiled filter as libseccomp PFC\n"
+		"  policy diff OLD NEW         what NEW decides differently from OLD, per\n"
+		"                              syscall and arch (exit 1 if any, 0 if none, 2 on\n"
+		"                              errors)\n"
+		"  policy merge A B [...] [-o FILE]\n"
+		"                              one policy allowing what any of A, B... allows\n"
+		"  policy replay FILE --log LOGFILE | --session ID\n"
+		"                              the recorded calls FILE would decide differently\n"
+		"                              (exit 1 if any, 0 if none, 2 on errors)\n"
 		"\n"
 		"Options:\n"
 		"  -s, --socket PATH           daemon socket (default: $SYSGATE_SOCKET, then\n"
 		"                              " SG_DEFAULT_SOCKET ")\n"
 		"      --json                  print JSON: one document; for log, the daemon's\n"
 		"                              records, one per line\n"
-		"      --session ID            only this session (stats, log)\n"
+		"      --session ID            only this session (stats, log); replay: the\n"
+		"                              daemon's records of this session\n"
+		"      --log LOGFILE           replay: a saved audit log (JSON lines, - = stdin)\n"
 		"  -f, --follow                log: stream new records until interrupted\n"
+		"      --strict                policy check: exit 1 when there are warnings\n"
+		"  -o, --output FILE           policy merge: write FILE (atomically), not stdout\n"
 		"  -h, --help                  show this help and exit\n"
 		"      --version               show the version and exit\n"
 		"\n"
-		"policy check and policy show do not need the daemon.\n"
+		"policy check, show, diff, merge and replay --log do not need the daemon.\n"
 		"Exit status: 0 on success, 1 on failure, 2 on a usage error.\n");
 }
 
@@ -79,7 +96,7 @@ static int parse_command(int n, char **words, struct ctl_config *cfg)
 	static const struct {
 		const char *name, *sub;
 		enum ctl_verb verb;
-		int n_args; /* words after name (and sub) */
+		int n_args; /* words after name (and sub); negative: at least that many */
 	} verbs[] = {
 		{ "status", NULL, CTL_STATUS, 0 },
 		{ "sessions", NULL, CTL_SESSIONS, 0 },
@@ -88,6 +105,9 @@ static int parse_command(int n, char **words, struct ctl_config *cfg)
 		{ "log", NULL, CTL_LOG, 0 },
 		{ "policy", "check", CTL_POLICY_CHECK, 1 },
 		{ "policy", "show", CTL_POLICY_SHOW, 1 },
+		{ "policy", "replay", CTL_POLICY_REPLAY, 1 },
+		{ "policy", "diff", CTL_POLICY_DIFF, 2 },
+		{ "policy", "merge", CTL_POLICY_MERGE, -2 },
 	};
 	int skip;
 
@@ -99,19 +119,28 @@ static int parse_command(int n, char **words, struct ctl_config *cfg)
 		if (verbs[i].sub && (n < 2 || strcmp(words[1], verbs[i].sub) != 0))
 			continue;
 		skip = verbs[i].sub ? 2 : 1;
-		if (n - skip < verbs[i].n_args)
+		if (n - skip < abs(verbs[i].n_args))
 			return usage_error("'%s': missing argument", words[0]);
-		if (n - skip > verbs[i].n_args)
+		if (verbs[i].n_args >= 0 && n - skip > verbs[i].n_args)
 			return usage_error("unexpected argument '%s'", words[skip + verbs[i].n_args]);
 		cfg->verb = verbs[i].verb;
 		if (cfg->verb == CTL_SESSION && parse_id(words[1], &cfg->session_id) < 0)
 			return usage_error("invalid session id '%s'", words[1]);
-		if (cfg->verb == CTL_POLICY_CHECK || cfg->verb == CTL_POLICY_SHOW)
+		if (cfg->verb == CTL_POLICY_CHECK || cfg->verb == CTL_POLICY_SHOW ||
+		    cfg->verb == CTL_POLICY_REPLAY)
 			cfg->file = words[2];
+		if (cfg->verb == CTL_POLICY_DIFF) {
+			cfg->file = words[2];
+			cfg->file2 = words[3];
+		}
+		if (cfg->verb == CTL_POLICY_MERGE) {
+			cfg->files = (const char *const *)words + 2;
+			cfg->n_files = (size_t)(n - 2);
+		}
 		return 0;
 	}
 	if (strcmp(words[0], "policy") == 0)
-		return usage_error(n < 2 ? "'policy' needs 'check' or 'show'%s"
+		return usage_error(n < 2 ? "'policy' needs 'check', 'show', 'diff', 'merge' or 'replay'%s"
 					 : "unknown policy command '%s'", n < 2 ? "" : words[1]);
 	return usage_error("unknown command '%s'", words[0]);
 }
@@ -126,6 +155,9 @@ static int parse_args(int argc, char **argv, struct ctl_config *cfg)
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "session", required_argument, NULL, OPT_SESSION },
 		{ "follow", no_argument, NULL, 'f' },
+		{ "log", required_argument, NULL, OPT_LOG },
+		{ "strict", no_argument, NULL, OPT_STRICT },
+		{ "output", required_argument, NULL, 'o' },
 		{ 0 },
 	};
 	const char *env = getenv("SYSGATE_SOCKET");
@@ -134,7 +166,7 @@ static int parse_args(int argc, char **argv, struct ctl_config *cfg)
 
 	*cfg = (struct ctl_config){ .socket_path = env && *env ? env : SG_DEFAULT_SOCKET };
 	/* Options may follow the command ("sysgatectl log -f"); getopt permutes them. */
-	while ((c = getopt_long(argc, argv, "s:hf", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "s:hfo:", options, NULL)) >= 0) {
 		switch (c) {
 		case 's':
 			if (!*optarg)
@@ -158,6 +190,19 @@ static int parse_args(int argc, char **argv, struct ctl_config *cfg)
 		case 'f':
 			cfg->follow = true;
 			break;
+		case 'o':
+			if (!*optarg)
+				return usage_error("empty output file name%s", "");
+			cfg->output = optarg;
+			break;
+		case OPT_STRICT:
+			cfg->strict = true;
+			break;
+		case OPT_LOG:
+			if (!*optarg)
+				return usage_error("empty log file name%s", "");
+			cfg->log_file = optarg;
+			break;
 		default: /* getopt printed the problem */
 			fputs("Try '" CTL_NAME " --help' for more information.\n", stderr);
 			return -EINVAL;
@@ -166,8 +211,19 @@ static int parse_args(int argc, char **argv, struct ctl_config *cfg)
 	r = parse_command(argc - optind, argv + optind, cfg);
 	if (r < 0)
 		return r;
-	if (has_session && cfg->verb != CTL_STATS && cfg->verb != CTL_LOG)
-		return usage_error("--session applies to stats and log only%s", "");
+	if (has_session && cfg->verb != CTL_STATS && cfg->verb != CTL_LOG &&
+	    cfg->verb != CTL_POLICY_REPLAY)
+		return usage_error("--session applies to stats, log and policy replay only%s", "");
+	if (cfg->log_file && cfg->verb != CTL_POLICY_REPLAY)
+		return usage_error("--log applies to policy replay only%s", "");
+	if (cfg->verb == CTL_POLICY_REPLAY && !has_session == !cfg->log_file)
+		return usage_error("policy replay needs either --log LOGFILE or --session ID%s", "");
+	if (cfg->output && cfg->verb != CTL_POLICY_MERGE)
+		return usage_error("--output applies to policy merge only%s", "");
+	if (cfg->json && cfg->verb == CTL_POLICY_MERGE)
+		return usage_error("policy merge writes a policy, not JSON: no --json%s", "");
+	if (cfg->strict && cfg->verb != CTL_POLICY_CHECK)
+		return usage_error("--strict applies to policy check only%s", "");
 	if (cfg->follow && cfg->verb != CTL_LOG)
 		return usage_error("--follow applies to log only%s", "");
 	return 0;
@@ -200,6 +256,15 @@ static int ctl_run(const struct ctl_config *cfg)
 	case CTL_POLICY_SHOW:
 		r = ctl_policy_show(cfg);
 		break;
+	case CTL_POLICY_REPLAY:
+		r = ctl_policy_replay(cfg);
+		break;
+	case CTL_POLICY_DIFF:
+		r = ctl_policy_diff(cfg);
+		break;
+	case CTL_POLICY_MERGE:
+		r = ctl_policy_merge(cfg);
+		break;
 	default:
 		r = -EINVAL;
 		break;
@@ -218,5 +283,9 @@ int main(int argc, char **argv)
 	r = parse_args(argc, argv, &cfg);
 	if (r != 0)
 		return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
-	return ctl_run(&cfg) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+	r = ctl_run(&cfg);
+	/* policy replay answers like diff(1): 0 no change, 1 changes, 2 trouble. */
+	if (cfg.verb == CTL_POLICY_REPLAY || cfg.verb == CTL_POLICY_DIFF)
+		return r < 0 ? EXIT_USAGE : r > 0 ? 1 : 0;
+	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -70,12 +70,32 @@ static int load_and_compile(const struct ctl_config *cfg, unsigned flags,
 	return 0;
 }
 
-/* sysgatectl policy check FILE */
+/* Print the lint warnings to stderr as FILE:LINE:COL: warning: MSG; a JSON array of them. */
+static struct json_object *warnings(const struct ctl_config *cfg, const struct sg_lint *w,
+				    size_t n)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = json_object_new_object();
+
+		fprintf(stderr, "%s:%u:%u: warning: %s\n", cfg->file, w[i].line, w[i].col, w[i].msg);
+		json_object_object_add(o, "line", json_object_new_int64(w[i].line));
+		json_object_object_add(o, "col", json_object_new_int64(w[i].col));
+		json_object_object_add(o, "message", json_object_new_string(w[i].msg));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+/* sysgatectl policy check [--strict] FILE: warnings fail only with --strict. */
 int ctl_policy_check(const struct ctl_config *cfg)
 {
 	_cleanup_(policy_freep) struct sg_policy *p = NULL;
 	_cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
-	size_t routed = 0;
+	_cleanup_free_ struct sg_lint *lint = NULL;
+	struct json_object *warn_json;
+	size_t routed = 0, n_lint = 0;
 	int r;
 
 	r = load_and_compile(cfg, 0, &p, &ctx);
@@ -84,12 +104,19 @@ int ctl_policy_check(const struct ctl_config *cfg)
 	for (size_t i = 0; i < p->n_rules; i++)
 		if (policy_action_routed(&p->rules[i].action))
 			routed++;
+	r = policy_lint(p, &lint, &n_lint);
+	if (r < 0)
+		return ctl_error(r, "%s: %s", cfg->file, strerror(-r));
+	warn_json = warnings(cfg, lint, n_lint);
+	if (n_lint > 0 && cfg->strict)
+		r = ctl_error(-EINVAL, "%s: %zu warning%s (--strict)", cfg->file, n_lint,
+			      n_lint == 1 ? "" : "s");
 
 	if (cfg->json) {
 		struct json_object *o = json_object_new_object(), *arches = json_object_new_array();
 
 		json_object_object_add(o, "file", json_object_new_string(cfg->file));
-		json_object_object_add(o, "ok", json_object_new_boolean(1));
+		json_object_object_add(o, "ok", json_object_new_boolean(r >= 0));
 		json_object_object_add(o, "rules", json_object_new_uint64(p->n_rules));
 		for (unsigned i = 0; i < p->n_arches; i++) {
 			const char *a = arch_to_name(p->arches[i]);
@@ -98,17 +125,25 @@ int ctl_policy_check(const struct ctl_config *cfg)
 		}
 		json_object_object_add(o, "arches", arches);
 		json_object_object_add(o, "routed", json_object_new_uint64(routed));
-		r = json_print(o);
+		json_object_object_add(o, "warnings", warn_json);
+		if (json_print(o) < 0)
+			r = -EIO;
 		json_object_put(o);
 		return r;
 	}
+	json_object_put(warn_json);
+	if (r < 0)
+		return r;
 	printf("%s: ok (%zu rules; arches", cfg->file, p->n_rules);
 	for (unsigned i = 0; i < p->n_arches; i++) {
 		const char *a = arch_to_name(p->arches[i]);
 
 		printf(" %s", a ? a : "unknown");
 	}
-	printf("; %zu routed)\n", routed);
+	printf("; %zu routed", routed);
+	if (n_lint > 0)
+		printf("; %zu warning%s", n_lint, n_lint == 1 ? "" : "s");
+	printf(")\n");
 	return ferror(stdout) ? -EIO : 0;
 }
 

@@ -23,6 +23,9 @@ enum ctl_verb {
 	CTL_LOG,
 	CTL_POLICY_CHECK,
 	CTL_POLICY_SHOW,
+	CTL_POLICY_REPLAY,
+	CTL_POLICY_DIFF,
+	CTL_POLICY_MERGE,
 };
 
 /* The parsed command line. */
@@ -32,7 +35,13 @@ struct ctl_config {
 	enum ctl_verb verb;
 	uint64_t session_id; /* session ID, or --session (0: all) */
 	bool follow;         /* log -f */
-	const char *file;    /* policy check|show FILE */
+	const char *file;    /* policy check|show|replay FILE */
+	const char *log_file; /* policy replay --log LOGFILE */
+	const char *file2;    /* policy diff OLD NEW: NEW (file is OLD) */
+	bool strict;          /* policy check --strict: warnings fail */
+	const char *const *files; /* policy merge FILE... */
+	size_t n_files;
+	const char *output; /* policy merge -o FILE */
 };
 
 /* A connection to the daemon; replies are decoded into buf and point into it. */
@@ -112,6 +121,26 @@ char *log_format_record(const char *json, size_t len);
 int ctl_policy_check(const struct ctl_config *cfg);
 /* sysgatectl policy show FILE */
 int ctl_policy_show(const struct ctl_config *cfg);
+
+/* diff.c */
+
+struct sg_policy;
+
+/* sysgatectl policy diff OLD NEW: 1 when they differ, 0 when not, negative errno on errors. */
+int ctl_policy_diff(const struct ctl_config *cfg);
+/* Load a policy file; a parse error is printed as FILE:LINE:COL with the line and a caret. */
+int ctl_load_policy(const char *file, struct sg_policy **ret);
+
+/* merge.c */
+
+/* sysgatectl policy merge A B [...] [-o FILE] */
+int ctl_policy_merge(const struct ctl_config *cfg);
+
+/* replay.c */
+
+/* sysgatectl policy replay FILE (--log LOGFILE | --session ID): 1 when some recorded
+ * call would be decided differently, 0 when none, negative errno on failure. */
+int ctl_policy_replay(const struct ctl_config *cfg);
 
 /* output.c */
 

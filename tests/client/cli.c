@@ -199,15 +199,27 @@ void cli_wait_output(const char *s)
 }
 
 /* Write cli_dir/p.policy. */
-const char *cli_write_policy(const char *text)
+const char *cli_write_file(const char *name, const char *text)
 {
-	static char path[160];
+	/* One slot per file name, so a path stays valid while other files are written. */
+	static char paths[8][160];
+	char want[160], *p = NULL;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/p.policy", cli_dir);
-	f = fopen(path, "w");
+	snprintf(want, sizeof(want), "%s/%s", cli_dir, name);
+	for (size_t i = 0; i < 8 && !p; i++)
+		if (paths[i][0] == '\0' || strcmp(paths[i], want) == 0)
+			p = paths[i];
+	cr_assert_not_null(p, "more than 8 file names");
+	strcpy(p, want);
+	f = fopen(p, "w");
 	cr_assert_not_null(f);
 	fputs(text, f);
 	fclose(f);
-	return path;
+	return p;
+}
+
+const char *cli_write_policy(const char *text)
+{
+	return cli_write_file("p.policy", text);
 }

@@ -44,5 +44,7 @@ void cli_reply(ssize_t len);
 void cli_handshake(void);
 /* Wait (bounded) until the child's stdout holds s. */
 void cli_wait_output(const char *s);
+/* Write cli_dir/NAME with text; returns its path (one buffer per name, at most 8 names). */
+const char *cli_write_file(const char *name, const char *text);
 /* Write cli_dir/p.policy with text; returns its path. */
 const char *cli_write_policy(const char *text);

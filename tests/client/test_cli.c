@@ -103,7 +103,7 @@ Test(client_cli, policy_check_without_a_daemon)
 	cli_spawn(cli_sock, jargs);
 	cr_assert_eq(cli_finish(), 0, "stderr: %s", cli_err);
 	snprintf(want, sizeof(want), "{\"file\":\"%s\",\"ok\":true,\"rules\":2,"
-		 "\"arches\":[\"x86_64\",\"x86\",\"x32\"],\"routed\":2}", p);
+		 "\"arches\":[\"x86_64\",\"x86\",\"x32\"],\"routed\":2,\"warnings\":[]}", p);
 	{
 		struct json_object *o = json_tokener_parse(cli_out);
 
