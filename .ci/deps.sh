@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Install the Debian 12 packages sysgate needs to build, test and run its demo (as root).
+# Install the Debian 12 packages sysgate needs to build, test and run its demo (as root),
+# plus any package named as an argument (bench/deps.sh adds the benchmark's peers).
 set -euo pipefail
 pkgs=(meson ninja-build pkg-config gcc gcc-multilib clang libc6-dev
       libseccomp-dev libevent-dev libjson-c-dev libcriterion-dev
-      systemd python3 tar strace)
+      systemd python3 tar strace "$@")
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
