@@ -513,7 +513,9 @@ static int policy_prepare(struct launch *l)
 	r = policy_check_loadable(l->policy, &perr);
 	if (r < 0)
 		return policy_failed(&perr, r, l->policy_path);
-	r = policy_compile(l->policy, SG_COMPILE_ROUTE_EXEC | (o->mechanism == SG_MECH_TRACE ?
+	/* An audit session routes every call, so that a switch to enforce can deny any of them. */
+	r = policy_compile(l->policy, SG_COMPILE_ROUTE_EXEC |
+			   (l->policy->audit_mode ? SG_COMPILE_ROUTE_ALL : 0) | (o->mechanism == SG_MECH_TRACE ?
 					SG_COMPILE_ROUTE_TRACE : 0), &ctx, &perr);
 	if (r < 0)
 		return policy_failed(&perr, r, l->policy_path);
