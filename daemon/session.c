@@ -217,6 +217,8 @@ int session_register(struct sysgated *d, const struct conn *c, const struct sg_m
 			snprintf(reason, reason_size, "policy: %s", strerror(-r));
 		return r;
 	}
+	if (reg->flags & SG_REG_AUDIT)
+		p->audit_mode = true;
 	r = find_target(c, reg->target_pid, &target, &pidfd, reason, reason_size);
 	if (r < 0)
 		return r;

@@ -180,14 +180,24 @@ ssize_t proto_encode_error(void *buf, size_t size, int error, const char *reason
 ssize_t proto_encode_register(void *buf, size_t size, pid_t target, enum sg_mechanism mech,
 			      const char *policy_name, const char *policy_text, size_t text_len)
 {
+	return proto_encode_register_flags(buf, size, target, mech, 0, policy_name, policy_text,
+					   text_len);
+}
+
+/* Encode REGISTER with flags; see proto.h. */
+ssize_t proto_encode_register_flags(void *buf, size_t size, pid_t target, enum sg_mechanism mech,
+				    uint32_t flags, const char *policy_name, const char *policy_text,
+				    size_t text_len)
+{
 	struct sg_msg_register m = { 0 };
 	struct wire_str s[2] = {
 		{ policy_name, policy_name ? strlen(policy_name) : 0 },
 		{ policy_text, text_len },
 	};
 
-	if (target <= 0 || (unsigned)mech >= SG_MECH_MAX)
+	if (target <= 0 || (unsigned)mech >= SG_MECH_MAX || (flags & ~(uint32_t)SG_REG_KNOWN))
 		return -EINVAL;
+	m.flags = flags;
 	m.target_pid = (uint32_t)target;
 	m.mechanism = (uint32_t)mech;
 	return encode(buf, size, SG_MSG_REGISTER, &m, sizeof(m), s, 2);
@@ -296,8 +306,8 @@ static const char *check_fields(uint16_t type, const struct sg_msg *m)
 			return "target pid out of range";
 		if (m->u.reg.mechanism >= SG_MECH_MAX)
 			return "mechanism out of range";
-		if (m->u.reg.flags != 0)
-			return "non-zero flags";
+		if (m->u.reg.flags & ~(uint32_t)SG_REG_KNOWN)
+			return "unknown flags";
 		if (m->u.reg.reserved != 0)
 			return "non-zero reserved field";
 		break;

@@ -91,10 +91,16 @@ struct sg_msg_error {
 	uint32_t reason_len; /* NUL included; then the reason */
 };
 
+/* REGISTER flags. */
+enum {
+	SG_REG_AUDIT = 1 << 0, /* audit mode: deny and kill allowed, recorded audit:true */
+	SG_REG_KNOWN = SG_REG_AUDIT,
+};
+
 struct sg_msg_register {
 	uint32_t target_pid; /* the process whose filter the fd listens to */
 	uint32_t mechanism;  /* enum sg_mechanism */
-	uint32_t flags;      /* 0 */
+	uint32_t flags;      /* SG_REG_* */
 	uint32_t name_len;   /* policy display name, NUL included */
 	uint32_t text_len;   /* policy text, NUL included */
 	uint32_t reserved;   /* 0 */
@@ -188,6 +194,10 @@ ssize_t proto_encode_ack(void *buf, size_t size, uint64_t value);
 ssize_t proto_encode_error(void *buf, size_t size, int error, const char *reason);
 ssize_t proto_encode_register(void *buf, size_t size, pid_t target, enum sg_mechanism mech,
 			      const char *policy_name, const char *policy_text, size_t text_len);
+/* Encode REGISTER with flags (a set of SG_REG_*). */
+ssize_t proto_encode_register_flags(void *buf, size_t size, pid_t target, enum sg_mechanism mech,
+				    uint32_t flags, const char *policy_name, const char *policy_text,
+				    size_t text_len);
 ssize_t proto_encode_status(void *buf, size_t size, const struct sg_msg_status *st,
 			    const char *version);
 ssize_t proto_encode_empty(void *buf, size_t size, enum sg_msg_type type); /* STATUS_REQ, SESSIONS_REQ, END */

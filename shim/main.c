@@ -89,6 +89,8 @@ static void help(void)
 	       "      --embedded          always use a private daemon, even when one is running\n"
 	       "      --log FILE|-        the embedded daemon's audit log (JSON lines); '-', the\n"
 	       "                          default, is sysgate-run's standard error\n"
+	       "      --audit             audit mode: calls the policy denies or kills are allowed\n"
+	       "                          and recorded with \"audit\":true; fake rules still apply\n"
 	       "      --print-filter      print the compiled filter (libseccomp PFC) and exit;\n"
 	       "                          no CMD needed\n"
 	       "  -v, --verbose           say which daemon is used; the embedded daemon logs info\n"
@@ -123,6 +125,7 @@ enum {
 	ARG_EMBEDDED = 0x100,
 	ARG_LOG,
 	ARG_PRINT_FILTER,
+	ARG_AUDIT,
 	ARG_VERSION,
 };
 
@@ -150,6 +153,7 @@ static int parse_argv(int argc, char *argv[], struct run_opts *o)
 		{ "embedded", no_argument, NULL, ARG_EMBEDDED },
 		{ "log", required_argument, NULL, ARG_LOG },
 		{ "print-filter", no_argument, NULL, ARG_PRINT_FILTER },
+		{ "audit", no_argument, NULL, ARG_AUDIT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, ARG_VERSION },
@@ -179,6 +183,9 @@ static int parse_argv(int argc, char *argv[], struct run_opts *o)
 			break;
 		case ARG_PRINT_FILTER:
 			o->print_filter = true;
+			break;
+		case ARG_AUDIT:
+			o->audit = true;
 			break;
 		case 'v':
 			o->verbose = true;

@@ -456,8 +456,8 @@ static int daemon_register(struct launch *l)
 
 	bool notify = l->opts->mechanism == SG_MECH_NOTIFY;
 
-	n = proto_encode_register(l->buf, SG_MSG_MAX, l->child, l->opts->mechanism,
-				  l->policy_path, l->policy_text, strlen(l->policy_text));
+	n = proto_encode_register_flags(l->buf, SG_MSG_MAX, l->child, l->opts->mechanism,
+				  l->opts->audit ? SG_REG_AUDIT : 0, l->policy_path, l->policy_text, strlen(l->policy_text));
 	if (n < 0)
 		return shim_err((int)n, "cannot encode the session request");
 	/* notify hands the listener over; under trace the daemon attaches to the child. */
@@ -515,7 +515,7 @@ static int policy_prepare(struct launch *l)
 		return policy_failed(&perr, r, l->policy_path);
 	/* An audit session routes every call, so that a switch to enforce can deny any of them. */
 	r = policy_compile(l->policy, SG_COMPILE_ROUTE_EXEC |
-			   (l->policy->audit_mode ? SG_COMPILE_ROUTE_ALL : 0) | (o->mechanism == SG_MECH_TRACE ?
+			   (l->policy->audit_mode || o->audit ? SG_COMPILE_ROUTE_ALL : 0) | (o->mechanism == SG_MECH_TRACE ?
 					SG_COMPILE_ROUTE_TRACE : 0), &ctx, &perr);
 	if (r < 0)
 		return policy_failed(&perr, r, l->policy_path);

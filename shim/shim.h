@@ -25,6 +25,7 @@ struct run_opts {
 	int mechanism;           /* enum sg_mechanism: notify or trace */
 	bool embedded;
 	bool print_filter;
+	bool audit; /* --audit */
 	bool verbose;
 	char **argv; /* the command and its arguments, NULL-terminated; NULL when absent */
 };

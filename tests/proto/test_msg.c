@@ -419,7 +419,7 @@ static size_t b_err_big(void) { size_t n = error_abc(); set32(F(sg_msg_error, er
 static size_t b_reg_mech(void) { size_t n = reg(); set32(F(sg_msg_register, mechanism), SG_MECH_MAX); return n; }
 static size_t b_reg_pid0(void) { size_t n = reg(); set32(F(sg_msg_register, target_pid), 0); return n; }
 static size_t b_reg_pid_neg(void) { size_t n = reg(); set32(F(sg_msg_register, target_pid), 0x80000000u); return n; }
-static size_t b_reg_flags(void) { size_t n = reg(); set32(F(sg_msg_register, flags), 1); return n; }
+static size_t b_reg_flags(void) { size_t n = reg(); set32(F(sg_msg_register, flags), 2); return n; }
 static size_t b_reg_reserved(void) { size_t n = reg(); set32(F(sg_msg_register, reserved), 1); return n; }
 static size_t b_sess_mech(void) { size_t n = session(); set32(F(sg_msg_session, mechanism), 7); return n; }
 static size_t b_sess_state(void) { size_t n = session(); set32(F(sg_msg_session, state), SG_SESSION_STATE_MAX); return n; }
@@ -491,7 +491,7 @@ static const struct bad_case bad_cases[] = {
 	{ "register mechanism", b_reg_mech, 1, -EBADMSG, "mechanism out of range" },
 	{ "register pid 0", b_reg_pid0, 1, -EBADMSG, "target pid out of range" },
 	{ "register pid > INT32_MAX", b_reg_pid_neg, 1, -EBADMSG, "target pid out of range" },
-	{ "register flags", b_reg_flags, 1, -EBADMSG, "non-zero flags" },
+	{ "register flags", b_reg_flags, 1, -EBADMSG, "unknown flags" },
 	{ "register reserved", b_reg_reserved, 1, -EBADMSG, "non-zero reserved field" },
 	{ "session mechanism", b_sess_mech, 0, -EBADMSG, "mechanism out of range" },
 	{ "session state", b_sess_state, 0, -EBADMSG, "session state out of range" },
