@@ -29,6 +29,7 @@ static void usage(FILE *f)
 		"  status                      daemon pid, version, uptime and counters\n"
 		"  sessions                    list the supervised sessions you can see\n"
 		"  session ID                  show one session\n"
+		"  session ID audit|enforce    switch a session to audit or enforce mode\n"
 		"  stats [--session ID]        verdict counts per session, arch and syscall\n"
 		"  log [-f] [--session ID]     print the audit records the daemon holds;\n"
 		"                              with -f, keep printing new ones\n"
@@ -93,6 +94,16 @@ static int parse_command(int n, char **words, struct ctl_config *cfg)
 
 	if (n == 0)
 		return usage_error("missing command%s", "");
+	if (n == 3 && strcmp(words[0], "session") == 0) {
+		if (strcmp(words[2], "audit") != 0 && strcmp(words[2], "enforce") != 0)
+			return usage_error("'session ID': expected 'audit' or 'enforce', not '%s'",
+					   words[2]);
+		if (parse_id(words[1], &cfg->session_id) < 0)
+			return usage_error("invalid session id '%s'", words[1]);
+		cfg->verb = CTL_SESSION_MODE;
+		cfg->audit = strcmp(words[2], "audit") == 0;
+		return 0;
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++) {
 		if (strcmp(words[0], verbs[i].name) != 0)
 			continue;
@@ -187,6 +198,9 @@ static int ctl_run(const struct ctl_config *cfg)
 		break;
 	case CTL_SESSION:
 		r = ctl_session(cfg);
+		break;
+	case CTL_SESSION_MODE:
+		r = ctl_session_mode(cfg);
 		break;
 	case CTL_STATS:
 		r = ctl_stats(cfg);

@@ -23,6 +23,7 @@ enum ctl_verb {
 	CTL_LOG,
 	CTL_POLICY_CHECK,
 	CTL_POLICY_SHOW,
+	CTL_SESSION_MODE,
 };
 
 /* The parsed command line. */
@@ -32,6 +33,7 @@ struct ctl_config {
 	enum ctl_verb verb;
 	uint64_t session_id; /* session ID, or --session (0: all) */
 	bool follow;         /* log -f */
+	bool audit;          /* session ID audit (true) | enforce */
 	const char *file;    /* policy check|show FILE */
 };
 
@@ -88,6 +90,8 @@ int ctl_status(const struct ctl_config *cfg);
 int ctl_sessions(const struct ctl_config *cfg);
 /* sysgatectl session ID */
 int ctl_session(const struct ctl_config *cfg);
+/* sysgatectl session ID audit|enforce */
+int ctl_session_mode(const struct ctl_config *cfg);
 /* The JSON object for one SESSION message (policy name in m->str). */
 struct json_object *session_to_json(const struct sg_msg *m);
 

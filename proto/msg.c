@@ -21,6 +21,7 @@ _Static_assert(sizeof(struct sg_msg_error) == 8, "sg_msg_error size");
 _Static_assert(sizeof(struct sg_msg_register) == 24, "sg_msg_register size");
 _Static_assert(sizeof(struct sg_msg_status) == 48, "sg_msg_status size");
 _Static_assert(sizeof(struct sg_msg_session_req) == 8, "sg_msg_session_req size");
+_Static_assert(sizeof(struct sg_msg_session_mode) == 16, "sg_msg_session_mode size");
 _Static_assert(sizeof(struct sg_msg_session) == 88, "sg_msg_session size");
 _Static_assert(sizeof(struct sg_msg_stats_req) == 8, "sg_msg_stats_req size");
 _Static_assert(sizeof(struct sg_msg_stat) == 64, "sg_msg_stat size");
@@ -61,6 +62,7 @@ static const struct msg_layout layouts[SG_MSG_TYPE_MAX] = {
 	[SG_MSG_SUBSCRIBE] = { sizeof(struct sg_msg_subscribe), 0, { 0, 0 }, 0 },
 	[SG_MSG_RECORD] = { sizeof(struct sg_msg_record), 1,
 			    { offsetof(struct sg_msg_record, len), 0 }, 0 },
+	[SG_MSG_SESSION_MODE] = { sizeof(struct sg_msg_session_mode), 0, { 0, 0 }, 0 },
 };
 
 static const char *const type_names[SG_MSG_TYPE_MAX] = {
@@ -78,6 +80,7 @@ static const char *const type_names[SG_MSG_TYPE_MAX] = {
 	[SG_MSG_STAT] = "stat",
 	[SG_MSG_END] = "end",
 	[SG_MSG_SUBSCRIBE] = "subscribe",
+	[SG_MSG_SESSION_MODE] = "session-mode",
 	[SG_MSG_RECORD] = "record",
 };
 
@@ -226,6 +229,17 @@ ssize_t proto_encode_empty(void *buf, size_t size, enum sg_msg_type type)
 	return encode(buf, size, (uint16_t)type, NULL, 0, NULL, 0);
 }
 
+/* Encode SESSION_MODE; see proto.h. */
+ssize_t proto_encode_session_mode(void *buf, size_t size, uint64_t id, uint32_t audit)
+{
+	struct sg_msg_session_mode m = { .id = id, .audit = audit };
+
+	if (audit > 1)
+		return -EINVAL;
+
+	return encode(buf, size, SG_MSG_SESSION_MODE, &m, sizeof(m), NULL, 0);
+}
+
 /* Encode SESSION_REQ for one session id. */
 ssize_t proto_encode_session_req(void *buf, size_t size, uint64_t id)
 {
@@ -309,6 +323,12 @@ static const char *check_fields(uint16_t type, const struct sg_msg *m)
 		if (m->u.reg.flags & ~(uint32_t)SG_REG_KNOWN)
 			return "unknown flags";
 		if (m->u.reg.reserved != 0)
+			return "non-zero reserved field";
+		break;
+	case SG_MSG_SESSION_MODE:
+		if (m->u.session_mode.audit > 1)
+			return "mode out of range";
+		if (m->u.session_mode.reserved != 0)
 			return "non-zero reserved field";
 		break;
 	case SG_MSG_STATUS:

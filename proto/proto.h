@@ -36,6 +36,7 @@ enum sg_msg_type {
 	SG_MSG_END,          /* daemon -> client: end of a list reply */
 	SG_MSG_SUBSCRIBE,    /* client -> daemon: stream records; reply ACK then RECORD* */
 	SG_MSG_RECORD,       /* daemon -> client: one audit record, a JSON object */
+	SG_MSG_SESSION_MODE, /* client -> daemon: switch a session audit/enforce; reply ACK or ERROR */
 	SG_MSG_TYPE_MAX
 };
 
@@ -117,6 +118,12 @@ struct sg_msg_status {
 	uint32_t reserved;
 };
 
+struct sg_msg_session_mode {
+	uint64_t id;
+	uint32_t audit;    /* 1: audit mode, 0: enforce */
+	uint32_t reserved; /* 0 */
+};
+
 struct sg_msg_session_req {
 	uint64_t id;
 };
@@ -171,6 +178,7 @@ struct sg_msg {
 		struct sg_msg_register reg;
 		struct sg_msg_status status;
 		struct sg_msg_session_req session_req;
+		struct sg_msg_session_mode session_mode;
 		struct sg_msg_session session;
 		struct sg_msg_stats_req stats_req;
 		struct sg_msg_stat stat;
@@ -202,6 +210,8 @@ ssize_t proto_encode_status(void *buf, size_t size, const struct sg_msg_status *
 			    const char *version);
 ssize_t proto_encode_empty(void *buf, size_t size, enum sg_msg_type type); /* STATUS_REQ, SESSIONS_REQ, END */
 ssize_t proto_encode_session_req(void *buf, size_t size, uint64_t id);
+/* Encode SESSION_MODE: switch session id to audit (1) or enforce (0). */
+ssize_t proto_encode_session_mode(void *buf, size_t size, uint64_t id, uint32_t audit);
 ssize_t proto_encode_session(void *buf, size_t size, const struct sg_msg_session *s,
 			     const char *policy_name);
 ssize_t proto_encode_stats_req(void *buf, size_t size, uint64_t session_id);

@@ -3,6 +3,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -53,4 +54,54 @@ Test(tighten, audit_flag_allows_what_the_same_policy_denies_otherwise)
 	cr_expect(strstr(r->out, "open=ok") == NULL, "the open was not denied: %s", r->out);
 	cr_expect_eq(sg_audit_count("event", "syscall", "syscall", "openat", "errno", "13", NULL), 2,
 		     "%s", sg_jtext(sg_audit()));
+}
+
+/* sysgatectl as uid 65534 with args (NULL-terminated). */
+static struct sg_result *ctl_as_nobody(const char *const *args)
+{
+	const char *argv[16] = { sg_ctl_path(), "-s", sg_sock() };
+	struct sg_opts o = { .as_nobody = true };
+	size_t n = 3;
+
+	for (; *args && n < 15; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	return sg_run(argv, &o);
+}
+
+Test(tighten, live_switch_is_recorded_with_who_and_denied_to_others)
+{
+	const char *ready = sg_strf("%s/ready", sg_dir());
+	const char *pol = sg_policy("live", "version 1\ndefault allow\ngetppid fake 5\n");
+	struct sg_opts o = { .stdin_pipe = true };
+	struct sg_proc *p = sg_spawn(sg_shim_argv(pol, sg_target("waiter"), "-v", "5", "-r", ready,
+						  NULL), &o);
+	const char *id;
+	const char *nobody[] = { "session", NULL, "audit", NULL };
+	struct sg_result *r;
+	json_object *rec;
+	int64_t v;
+
+	sg_wait_file(ready);
+	id = sg_strf("%lld", (long long)sg_session_id(0));
+	r = sg_ctl("session", id, "audit", NULL);
+	sg_assert_exit(r, 0);
+	cr_expect_str_eq(r->out, sg_strf("session %s: audit\n", id));
+	rec = sg_audit_wait("event", "session-mode", "mode", "audit", NULL);
+	cr_assert_not_null(rec, "no session-mode record:\n%s", sg_jtext(sg_audit()));
+	cr_expect(sg_jint(rec, "by_uid", &v) && v == 0, "%s", sg_jtext(rec));
+	cr_expect(sg_jint(rec, "by_pid", &v) && v > 0, "%s", sg_jtext(rec));
+	nobody[1] = id;
+	r = ctl_as_nobody(nobody);
+	cr_expect(!sg_exited(r, 0), "another uid switched the session: %s", r->out);
+	r = sg_ctl("session", id, "enforce", NULL);
+	sg_assert_exit(r, 0);
+	cr_expect(sg_audit_wait("event", "session-mode", "mode", "enforce", NULL) != NULL);
+	cr_expect_eq(sg_audit_count("event", "session-mode", NULL), 2, "%s", sg_jtext(sg_audit()));
+	r = sg_ctl("session", id, "loud", NULL);
+	cr_expect(sg_exited(r, 2), "a bad mode is a usage error: %s", r->err);
+	close(p->stdin_fd);
+	p->stdin_fd = -1;
+	r = sg_wait(p);
+	sg_assert_exit(r, 0);
 }
