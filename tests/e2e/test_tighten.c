@@ -56,19 +56,6 @@ Test(tighten, audit_flag_allows_what_the_same_policy_denies_otherwise)
 		     "%s", sg_jtext(sg_audit()));
 }
 
-/* sysgatectl as uid 65534 with args (NULL-terminated). */
-static struct sg_result *ctl_as_nobody(const char *const *args)
-{
-	const char *argv[16] = { sg_ctl_path(), "-s", sg_sock() };
-	struct sg_opts o = { .as_nobody = true };
-	size_t n = 3;
-
-	for (; *args && n < 15; args++)
-		argv[n++] = *args;
-	argv[n] = NULL;
-	return sg_run(argv, &o);
-}
-
 Test(tighten, live_switch_is_recorded_with_who_and_denied_to_others)
 {
 	const char *ready = sg_strf("%s/ready", sg_dir());
@@ -92,7 +79,7 @@ Test(tighten, live_switch_is_recorded_with_who_and_denied_to_others)
 	cr_expect(sg_jint(rec, "by_uid", &v) && v == 0, "%s", sg_jtext(rec));
 	cr_expect(sg_jint(rec, "by_pid", &v) && v > 0, "%s", sg_jtext(rec));
 	nobody[1] = id;
-	r = ctl_as_nobody(nobody);
+	r = sg_ctl_as_nobody(nobody);
 	cr_expect(!sg_exited(r, 0), "another uid switched the session: %s", r->out);
 	r = sg_ctl("session", id, "enforce", NULL);
 	sg_assert_exit(r, 0);
