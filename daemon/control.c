@@ -270,35 +270,26 @@ static struct session *visible_session(struct conn *c, uint64_t id)
 	return s && conn_may_see(c, s->uid) ? s : NULL;
 }
 
-/* Switch a session between audit and enforce: its owner or root; recorded with who. */
-static void handle_session_mode(struct conn *c, uint64_t id, bool audit)
+/* A request of swap.c or learn.c: 0, or ERROR with their reason. */
+static void handle_change(struct conn *c, const struct sg_msg *m)
 {
-	struct session *s = visible_session(c, id);
-	json_object *o;
-	bool ok = true;
+	char reason[SG_REASON_MAX] = "";
+	int r;
 
-	if (!s) {
-		(void)send_error(c, -ENOENT, "no such session");
-		return;
+	if (m->type == SG_MSG_SESSION_MODE)
+		r = swap_session_mode(c->d, c, m->u.session_mode.id, m->u.session_mode.audit,
+				      reason, sizeof(reason));
+	else if (m->type == SG_MSG_POLICY_LOAD)
+		r = swap_policy_load(c->d, c, m, reason, sizeof(reason));
+	else {
+		r = learn_send(c->d, c, m->u.session_req.id, reason, sizeof(reason));
+		if (r >= 0 || c->dead)
+			return;
 	}
-	s->policy->audit_mode = audit;
-	o = json_object_new_object();
-	if (o) {
-		char t[40];
-
-		ok &= json_object_object_add(o, "time", json_object_new_string(
-			audit_format_time(now_usec(), t, sizeof(t)))) == 0;
-		ok &= json_object_object_add(o, "event", json_object_new_string("session-mode")) == 0;
-		ok &= json_object_object_add(o, "session", json_object_new_uint64(s->id)) == 0;
-		ok &= json_object_object_add(o, "mode", json_object_new_string(
-			audit ? "audit" : "enforce")) == 0;
-		ok &= json_object_object_add(o, "by_uid", json_object_new_int64(c->uid)) == 0;
-		ok &= json_object_object_add(o, "by_pid", json_object_new_int64(c->pid)) == 0;
-		if (!ok)
-			o = (json_object_put(o), NULL);
-	}
-	(void)audit_emit(c->d, o, s->id, s->uid);
-	(void)send_ack(c, audit);
+	if (r < 0)
+		(void)send_error(c, r, reason[0] ? reason : strerror(-r));
+	else
+		(void)send_ack(c, 0);
 }
 
 static void handle_sessions(struct conn *c)
@@ -413,7 +404,9 @@ static void dispatch(struct conn *c, struct sg_msg *m)
 	case SG_MSG_STATS_REQ:
 	case SG_MSG_SUBSCRIBE:
 	case SG_MSG_SESSION_MODE:
-		if (!client) {
+	case SG_MSG_POLICY_LOAD:
+	case SG_MSG_LEARN_REQ:
+		if (!client && !(shim && m->type == SG_MSG_LEARN_REQ)) {
 			refuse(c, -EPERM, name, "queries need the client role");
 			return;
 		}
@@ -440,7 +433,9 @@ static void dispatch(struct conn *c, struct sg_msg *m)
 		handle_stats(c, m->u.stats_req.session_id);
 		break;
 	case SG_MSG_SESSION_MODE:
-		handle_session_mode(c, m->u.session_mode.id, m->u.session_mode.audit);
+	case SG_MSG_POLICY_LOAD:
+	case SG_MSG_LEARN_REQ:
+		handle_change(c, m);
 		break;
 	default:
 		handle_subscribe(c, m->u.subscribe.session_id, m->u.subscribe.flags);

@@ -94,6 +94,7 @@ void verdict_done(struct session *s, const struct sg_call *c, const struct verdi
 	s->d->notifications++;
 	s->notifications++;
 	session_count(s, c->arch, c->nr, v->count);
+	learn_note(s, c);
 	if (v->record)
 		(void)audit_syscall(s->d, &v->call, s->uid);
 }

@@ -22,6 +22,9 @@ _Static_assert(sizeof(struct sg_msg_register) == 24, "sg_msg_register size");
 _Static_assert(sizeof(struct sg_msg_status) == 48, "sg_msg_status size");
 _Static_assert(sizeof(struct sg_msg_session_req) == 8, "sg_msg_session_req size");
 _Static_assert(sizeof(struct sg_msg_session_mode) == 16, "sg_msg_session_mode size");
+_Static_assert(sizeof(struct sg_msg_policy_load) == 16, "sg_msg_policy_load size");
+_Static_assert(sizeof(struct sg_msg_learn_row) == 48 + 8 * SG_LEARN_VALUES_MAX,
+	       "sg_msg_learn_row size");
 _Static_assert(sizeof(struct sg_msg_session) == 88, "sg_msg_session size");
 _Static_assert(sizeof(struct sg_msg_stats_req) == 8, "sg_msg_stats_req size");
 _Static_assert(sizeof(struct sg_msg_stat) == 64, "sg_msg_stat size");
@@ -63,6 +66,11 @@ static const struct msg_layout layouts[SG_MSG_TYPE_MAX] = {
 	[SG_MSG_RECORD] = { sizeof(struct sg_msg_record), 1,
 			    { offsetof(struct sg_msg_record, len), 0 }, 0 },
 	[SG_MSG_SESSION_MODE] = { sizeof(struct sg_msg_session_mode), 0, { 0, 0 }, 0 },
+	[SG_MSG_POLICY_LOAD] = { sizeof(struct sg_msg_policy_load), 2,
+				 { offsetof(struct sg_msg_policy_load, name_len),
+				   offsetof(struct sg_msg_policy_load, text_len) }, 0 },
+	[SG_MSG_LEARN_REQ] = { sizeof(struct sg_msg_session_req), 0, { 0, 0 }, 0 },
+	[SG_MSG_LEARN_ROW] = { sizeof(struct sg_msg_learn_row), 0, { 0, 0 }, 0 },
 };
 
 static const char *const type_names[SG_MSG_TYPE_MAX] = {
@@ -81,6 +89,9 @@ static const char *const type_names[SG_MSG_TYPE_MAX] = {
 	[SG_MSG_END] = "end",
 	[SG_MSG_SUBSCRIBE] = "subscribe",
 	[SG_MSG_SESSION_MODE] = "session-mode",
+	[SG_MSG_POLICY_LOAD] = "policy-load",
+	[SG_MSG_LEARN_REQ] = "learn-request",
+	[SG_MSG_LEARN_ROW] = "learn-row",
 	[SG_MSG_RECORD] = "record",
 };
 
@@ -240,6 +251,42 @@ ssize_t proto_encode_session_mode(void *buf, size_t size, uint64_t id, uint32_t 
 	return encode(buf, size, SG_MSG_SESSION_MODE, &m, sizeof(m), NULL, 0);
 }
 
+/* Encode POLICY_LOAD; see proto.h. */
+ssize_t proto_encode_policy_load(void *buf, size_t size, uint64_t id, const char *name,
+				 const char *text, size_t text_len)
+{
+	struct sg_msg_policy_load m = { .id = id };
+	struct wire_str s[2] = { { name, name ? strlen(name) : 0 }, { text, text_len } };
+
+	if (id == 0 || !name || !text || memchr(text, '\0', text_len))
+		return -EINVAL;
+	return encode(buf, size, SG_MSG_POLICY_LOAD, &m, sizeof(m), s, 2);
+}
+
+/* Encode LEARN_REQ for one session id. */
+ssize_t proto_encode_learn_req(void *buf, size_t size, uint64_t id)
+{
+	struct sg_msg_session_req m = { .id = id };
+
+	if (id == 0)
+		return -EINVAL;
+	return encode(buf, size, SG_MSG_LEARN_REQ, &m, sizeof(m), NULL, 0);
+}
+
+/* Encode LEARN_ROW; the values past n_values go out as 0. */
+ssize_t proto_encode_learn_row(void *buf, size_t size, const struct sg_msg_learn_row *row)
+{
+	struct sg_msg_learn_row m;
+
+	if (!row || row->n_values > SG_LEARN_VALUES_MAX || row->arg >= 6 || row->overflow > 1)
+		return -EINVAL;
+	m = *row;
+	m.reserved = 0;
+	for (uint32_t i = m.n_values; i < SG_LEARN_VALUES_MAX; i++)
+		m.values[i] = 0;
+	return encode(buf, size, SG_MSG_LEARN_ROW, &m, sizeof(m), NULL, 0);
+}
+
 /* Encode SESSION_REQ for one session id. */
 ssize_t proto_encode_session_req(void *buf, size_t size, uint64_t id)
 {
@@ -330,6 +377,25 @@ static const char *check_fields(uint16_t type, const struct sg_msg *m)
 			return "mode out of range";
 		if (m->u.session_mode.reserved != 0)
 			return "non-zero reserved field";
+		break;
+	case SG_MSG_POLICY_LOAD:
+		if (m->u.policy_load.id == 0)
+			return "session id 0";
+		break;
+	case SG_MSG_LEARN_REQ:
+		if (m->u.session_req.id == 0)
+			return "session id 0";
+		break;
+	case SG_MSG_LEARN_ROW:
+		if (m->u.learn_row.n_values > SG_LEARN_VALUES_MAX)
+			return "too many values";
+		if (m->u.learn_row.arg >= 6 || m->u.learn_row.overflow > 1)
+			return "field out of range";
+		if (m->u.learn_row.reserved != 0)
+			return "non-zero reserved field";
+		for (uint32_t i = m->u.learn_row.n_values; i < SG_LEARN_VALUES_MAX; i++)
+			if (m->u.learn_row.values[i] != 0)
+				return "non-zero unused value";
 		break;
 	case SG_MSG_STATUS:
 		if (m->u.status.reserved != 0)
