@@ -30,6 +30,9 @@ static void usage(FILE *f)
 		"  sessions                    list the supervised sessions you can see\n"
 		"  session ID                  show one session\n"
 		"  session ID audit|enforce    switch a session to audit or enforce mode\n"
+		"  policy load ID FILE         replace a running session's policy (refused, with\n"
+		"                              the rules, when its filter cannot carry it out)\n"
+		"  learn ID [-o FILE]          write the policy learnt from what a session did\n"
 		"  stats [--session ID]        verdict counts per session, arch and syscall\n"
 		"  log [-f] [--session ID]     print the audit records the daemon holds;\n"
 		"                              with -f, keep printing new ones\n"
@@ -43,6 +46,7 @@ static void usage(FILE *f)
 		"                              records, one per line\n"
 		"      --session ID            only this session (stats, log)\n"
 		"  -f, --follow                log: stream new records until interrupted\n"
+		"  -o, --output FILE           learn: write the policy to FILE, not standard output\n"
 		"  -h, --help                  show this help and exit\n"
 		"      --version               show the version and exit\n"
 		"\n"
@@ -89,6 +93,8 @@ static int parse_command(int n, char **words, struct ctl_config *cfg)
 		{ "log", NULL, CTL_LOG, 0 },
 		{ "policy", "check", CTL_POLICY_CHECK, 1 },
 		{ "policy", "show", CTL_POLICY_SHOW, 1 },
+		{ "policy", "load", CTL_POLICY_LOAD, 2 },
+		{ "learn", NULL, CTL_LEARN, 1 },
 	};
 	int skip;
 
@@ -115,14 +121,20 @@ static int parse_command(int n, char **words, struct ctl_config *cfg)
 		if (n - skip > verbs[i].n_args)
 			return usage_error("unexpected argument '%s'", words[skip + verbs[i].n_args]);
 		cfg->verb = verbs[i].verb;
-		if (cfg->verb == CTL_SESSION && parse_id(words[1], &cfg->session_id) < 0)
+		if ((cfg->verb == CTL_SESSION || cfg->verb == CTL_LEARN) &&
+		    parse_id(words[1], &cfg->session_id) < 0)
 			return usage_error("invalid session id '%s'", words[1]);
+		if (cfg->verb == CTL_POLICY_LOAD) {
+			if (parse_id(words[2], &cfg->session_id) < 0)
+				return usage_error("invalid session id '%s'", words[2]);
+			cfg->file = words[3];
+		}
 		if (cfg->verb == CTL_POLICY_CHECK || cfg->verb == CTL_POLICY_SHOW)
 			cfg->file = words[2];
 		return 0;
 	}
 	if (strcmp(words[0], "policy") == 0)
-		return usage_error(n < 2 ? "'policy' needs 'check' or 'show'%s"
+		return usage_error(n < 2 ? "'policy' needs 'check', 'show' or 'load'%s"
 					 : "unknown policy command '%s'", n < 2 ? "" : words[1]);
 	return usage_error("unknown command '%s'", words[0]);
 }
@@ -137,6 +149,7 @@ static int parse_args(int argc, char **argv, struct ctl_config *cfg)
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "session", required_argument, NULL, OPT_SESSION },
 		{ "follow", no_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
 		{ 0 },
 	};
 	const char *env = getenv("SYSGATE_SOCKET");
@@ -145,7 +158,7 @@ static int parse_args(int argc, char **argv, struct ctl_config *cfg)
 
 	*cfg = (struct ctl_config){ .socket_path = env && *env ? env : SG_DEFAULT_SOCKET };
 	/* Options may follow the command ("sysgatectl log -f"); getopt permutes them. */
-	while ((c = getopt_long(argc, argv, "s:hf", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "s:hfo:", options, NULL)) >= 0) {
 		switch (c) {
 		case 's':
 			if (!*optarg)
@@ -169,6 +182,11 @@ static int parse_args(int argc, char **argv, struct ctl_config *cfg)
 		case 'f':
 			cfg->follow = true;
 			break;
+		case 'o':
+			if (!*optarg)
+				return usage_error("empty output file name%s", "");
+			cfg->output = optarg;
+			break;
 		default: /* getopt printed the problem */
 			fputs("Try '" CTL_NAME " --help' for more information.\n", stderr);
 			return -EINVAL;
@@ -179,6 +197,8 @@ static int parse_args(int argc, char **argv, struct ctl_config *cfg)
 		return r;
 	if (has_session && cfg->verb != CTL_STATS && cfg->verb != CTL_LOG)
 		return usage_error("--session applies to stats and log only%s", "");
+	if (cfg->output && cfg->verb != CTL_LEARN)
+		return usage_error("--output applies to learn only%s", "");
 	if (cfg->follow && cfg->verb != CTL_LOG)
 		return usage_error("--follow applies to log only%s", "");
 	return 0;
@@ -213,6 +233,12 @@ static int ctl_run(const struct ctl_config *cfg)
 		break;
 	case CTL_POLICY_SHOW:
 		r = ctl_policy_show(cfg);
+		break;
+	case CTL_POLICY_LOAD:
+		r = ctl_policy_load(cfg);
+		break;
+	case CTL_LEARN:
+		r = ctl_learn(cfg);
 		break;
 	default:
 		r = -EINVAL;

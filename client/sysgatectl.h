@@ -24,6 +24,8 @@ enum ctl_verb {
 	CTL_POLICY_CHECK,
 	CTL_POLICY_SHOW,
 	CTL_SESSION_MODE,
+	CTL_POLICY_LOAD,
+	CTL_LEARN,
 };
 
 /* The parsed command line. */
@@ -34,7 +36,8 @@ struct ctl_config {
 	uint64_t session_id; /* session ID, or --session (0: all) */
 	bool follow;         /* log -f */
 	bool audit;          /* session ID audit (true) | enforce */
-	const char *file;    /* policy check|show FILE */
+	const char *file;    /* policy check|show|load FILE */
+	const char *output;  /* learn -o FILE; NULL: standard output */
 };
 
 /* A connection to the daemon; replies are decoded into buf and point into it. */
@@ -116,6 +119,13 @@ char *log_format_record(const char *json, size_t len);
 int ctl_policy_check(const struct ctl_config *cfg);
 /* sysgatectl policy show FILE */
 int ctl_policy_show(const struct ctl_config *cfg);
+
+/* learn.c */
+
+/* sysgatectl policy load ID FILE */
+int ctl_policy_load(const struct ctl_config *cfg);
+/* sysgatectl learn ID [-o FILE] */
+int ctl_learn(const struct ctl_config *cfg);
 
 /* output.c */
 

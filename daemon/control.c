@@ -55,6 +55,7 @@ void conn_close(struct conn *c)
 	c->fd = safe_close(c->fd);
 	c->pidfd = safe_close(c->pidfd);
 	pkt_queue_free(c);
+	learn_conn_gone(c);
 	TAILQ_REMOVE(&d->conns, c, entry);
 	d->n_conns--;
 	TAILQ_INSERT_TAIL(&d->dead_conns, c, entry);

@@ -81,6 +81,7 @@ struct session {
 	struct sg_policy *filter_policy;
 	unsigned compile_flags;
 	uint32_t reg_flags; /* SG_REG_* */
+	struct conn *reg_conn; /* the shim's connection while open (learn.c keeps the rows there) */
 	uint64_t started_usec; /* CLOCK_REALTIME */
 	uint64_t notifications;
 	uint64_t tick_notifications; /* at the last wake-up tick (wakeup.c) */
@@ -119,6 +120,11 @@ struct conn {
 	struct event *ev_read, *ev_write;
 	STAILQ_HEAD(, pkt) queue;
 	size_t n_queued;
+	/* learn.c: the rows of a learning session it registered that has ended, kept
+	 * until it asks (LEARN_REQ) or closes; 0 when none. */
+	uint64_t learnt_session;
+	struct stats_table learnt;
+	bool learnt_held; /* counted in n_learnt: an embedded daemon waits for this peer to go */
 };
 
 /* A record kept in memory for SG_SUB_BACKLOG. */
@@ -178,6 +184,7 @@ struct sysgated {
 	bool sync_wake;               /* the wake-up mode of notify listeners */
 	bool sync_wake_unsupported;   /* the kernel refused the flag */
 	struct trace_map *trace; /* trace.c: the tracees; NULL before the first trace session */
+	size_t n_learnt; /* connections holding an ended learning session's rows */
 };
 
 /* What /proc/PID/status says about a task. */
@@ -393,6 +400,10 @@ void learn_note(struct session *s, const struct sg_call *c);
 int learn_send(struct sysgated *d, struct conn *c, uint64_t id, char *reason, size_t reason_size);
 /* Free a row's values. */
 void learn_values_free(struct learn_values *v);
+/* A learning session ends: keep its rows on the registering shim's connection. */
+void learn_keep(struct session *s);
+/* A connection closes: forget what it registered and the rows it held. */
+void learn_conn_gone(struct conn *c);
 
 /* stats.c */
 

@@ -101,29 +101,48 @@ void learn_note(struct session *s, const struct sg_call *c)
 		values_add(row->values, c->args[row->values->arg]);
 }
 
-/* LEARN_REQ: the session's rows, then END. */
-int learn_send(struct sysgated *d, struct conn *c, uint64_t id, char *reason, size_t size)
+/* A learning session ends: its rows move to the shim's connection, which asks for them
+ * once its command has exited (the session may end first). */
+void learn_keep(struct session *s)
 {
-	struct session *s = session_find(d, id);
+	struct conn *c = s->reg_conn;
+
+	if (!c || c->dead || !(s->reg_flags & SG_REG_LEARN) || s->stats_warned)
+		return;
+	stats_done(&c->learnt);
+	if (!c->learnt_held)
+		s->d->n_learnt++;
+	c->learnt_held = true;
+	c->learnt_session = s->id;
+	c->learnt = s->stats;
+	memset(&s->stats, 0, sizeof(s->stats));
+}
+
+/* A connection closes: its sessions lose their link to it, its kept rows go. */
+void learn_conn_gone(struct conn *c)
+{
+	struct sysgated *d = c->d;
+	struct session *s;
+
+	TAILQ_FOREACH(s, &d->sessions, entry)
+		if (s->reg_conn == c)
+			s->reg_conn = NULL;
+	if (!c->learnt_held)
+		return;
+	stats_done(&c->learnt);
+	c->learnt_session = 0;
+	c->learnt_held = false;
+	d->n_learnt--;
+	daemon_check_idle(d);
+}
+
+static int send_rows(struct conn *c, const struct stats_table *t)
+{
 	uint8_t pkt[512];
 	int r;
 
-	if (!s || !conn_may_see(c, s->uid)) {
-		snprintf(reason, size, "no such session: %" PRIu64, id);
-		return -ENOENT;
-	}
-	if (!learn_sees_all(s)) {
-		snprintf(reason, size, "session %" PRIu64 " does not route every call to the daemon, "
-			 "so it cannot be learnt (start it with --learn, --audit or --swappable)", id);
-		return -EOPNOTSUPP;
-	}
-	if (s->stats_warned) {
-		snprintf(reason, size, "session %" PRIu64 ": the daemon could not count every call",
-			 id);
-		return -ENOSPC;
-	}
-	for (size_t i = 0; i < s->stats.cap; i++) {
-		const struct stat_row *row = &s->stats.rows[i];
+	for (size_t i = 0; i < t->cap; i++) {
+		const struct stat_row *row = &t->rows[i];
 		struct sg_msg_learn_row m = { 0 };
 		ssize_t n;
 
@@ -150,4 +169,37 @@ int learn_send(struct sysgated *d, struct conn *c, uint64_t id, char *reason, si
 	}
 	r = (int)proto_encode_empty(pkt, sizeof(pkt), SG_MSG_END);
 	return r < 0 ? r : conn_send(c, pkt, (size_t)r, false);
+}
+
+/* LEARN_REQ: the session's rows, then END. */
+int learn_send(struct sysgated *d, struct conn *c, uint64_t id, char *reason, size_t size)
+{
+	struct session *s = session_find(d, id);
+	int r;
+
+	if (!s && c->learnt_session == id) {
+		/* ours, ended: hand the rows over once; an embedded daemon stays until the
+		 * shim has them and goes (learn_conn_gone) */
+		r = send_rows(c, &c->learnt);
+		if (c->dead)
+			return r;
+		stats_done(&c->learnt);
+		c->learnt_session = 0;
+		return r;
+	}
+	if (!s || !conn_may_see(c, s->uid)) {
+		snprintf(reason, size, "no such session: %" PRIu64, id);
+		return -ENOENT;
+	}
+	if (!learn_sees_all(s)) {
+		snprintf(reason, size, "session %" PRIu64 " does not route every call to the daemon, "
+			 "so it cannot be learnt (start it with --learn, --audit or --swappable)", id);
+		return -EOPNOTSUPP;
+	}
+	if (s->stats_warned) {
+		snprintf(reason, size, "session %" PRIu64 ": the daemon could not count every call",
+			 id);
+		return -ENOSPC;
+	}
+	return send_rows(c, &s->stats);
 }

@@ -235,6 +235,7 @@ int session_register(struct sysgated *d, const struct conn *c, const struct sg_m
 			c->pid, c->uid, c->gid, &s);
 	if (r >= 0) {
 		s->reg_flags = reg->flags;
+		s->reg_conn = (struct conn *)c;
 		s->compile_flags = swap_compile_flags(s->policy, s->mech, reg->flags);
 	}
 	if (r >= 0 && reg->mechanism == SG_MECH_TRACE) {
@@ -346,6 +347,7 @@ void session_end(struct session *s, const char *why)
 	log_info("session %" PRIu64 ": ended (%s), %" PRIu64 " notifications", s->id, why,
 		 s->notifications);
 	(void)audit_session_end(d, s);
+	learn_keep(s);
 	session_free(s);
 	daemon_check_idle(d);
 }

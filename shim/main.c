@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "proto.h"
+#include "policy_learn.h"
 #include "shim.h"
 #include "sysgated.h"
 
@@ -91,6 +92,13 @@ static void help(void)
 	       "                          default, is sysgate-run's standard error\n"
 	       "      --audit             audit mode: calls the policy denies or kills are allowed\n"
 	       "                          and recorded with \"audit\":true; fake rules still apply\n"
+	       "      --swappable         route every call to the daemon, so that 'sysgatectl policy\n"
+	       "                          load' can later give the session any policy\n"
+	       "      --learn OUT         run CMD allowing every call, count what it calls, and\n"
+	       "                          write a policy allowing just that to OUT (notify only;\n"
+	       "                          no -p)\n"
+	       "      --learn-default ACTION\n"
+	       "                          the learnt policy's default (default: 'deny EPERM')\n"
 	       "      --print-filter      print the compiled filter (libseccomp PFC) and exit;\n"
 	       "                          no CMD needed\n"
 	       "  -v, --verbose           say which daemon is used; the embedded daemon logs info\n"
@@ -126,6 +134,9 @@ enum {
 	ARG_LOG,
 	ARG_PRINT_FILTER,
 	ARG_AUDIT,
+	ARG_SWAPPABLE,
+	ARG_LEARN,
+	ARG_LEARN_DEFAULT,
 	ARG_VERSION,
 };
 
@@ -143,6 +154,25 @@ static int parse_mechanism(const char *name)
 	return -EINVAL;
 }
 
+/* --learn and its companions. */
+static int check_learn(const struct run_opts *o)
+{
+	struct sg_policy_error e = { 0 };
+
+	if (o->learn_default && !o->learn_out)
+		return shim_errx(-EINVAL, "--learn-default needs --learn");
+	if (!o->learn_out)
+		return 0;
+	if (!o->learn_out[0])
+		return shim_errx(-EINVAL, "empty --learn argument");
+	if (o->policy_given || o->audit)
+		return shim_errx(-EINVAL, "--learn allows every call: no --policy or --audit with it");
+	if (o->learn_default && policy_learn_check_default(o->learn_default, &e) < 0)
+		return shim_errx(-EINVAL, "invalid --learn-default '%s'%s%s", o->learn_default,
+				 e.msg[0] ? ": " : "", e.msg);
+	return 0;
+}
+
 /* 0 to go on, 1 to exit successfully (help, version), < 0 on a bad option. */
 static int parse_argv(int argc, char *argv[], struct run_opts *o)
 {
@@ -154,6 +184,9 @@ static int parse_argv(int argc, char *argv[], struct run_opts *o)
 		{ "log", required_argument, NULL, ARG_LOG },
 		{ "print-filter", no_argument, NULL, ARG_PRINT_FILTER },
 		{ "audit", no_argument, NULL, ARG_AUDIT },
+		{ "swappable", no_argument, NULL, ARG_SWAPPABLE },
+		{ "learn", required_argument, NULL, ARG_LEARN },
+		{ "learn-default", required_argument, NULL, ARG_LEARN_DEFAULT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, ARG_VERSION },
@@ -166,6 +199,7 @@ static int parse_argv(int argc, char *argv[], struct run_opts *o)
 		switch (c) {
 		case 'p':
 			o->policy = optarg;
+			o->policy_given = true;
 			break;
 		case 's':
 			o->socket_path = optarg;
@@ -186,6 +220,15 @@ static int parse_argv(int argc, char *argv[], struct run_opts *o)
 			break;
 		case ARG_AUDIT:
 			o->audit = true;
+			break;
+		case ARG_SWAPPABLE:
+			o->swappable = true;
+			break;
+		case ARG_LEARN:
+			o->learn_out = optarg;
+			break;
+		case ARG_LEARN_DEFAULT:
+			o->learn_default = optarg;
 			break;
 		case 'v':
 			o->verbose = true;
@@ -217,6 +260,8 @@ static int parse_argv(int argc, char *argv[], struct run_opts *o)
 		shim_errx(0, "empty --policy or --log argument");
 		return -EINVAL;
 	}
+	if (check_learn(o) < 0)
+		return -EINVAL;
 	if (optind < argc)
 		o->argv = argv + optind;
 	else if (!o->print_filter) {

@@ -4,6 +4,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/signalfd.h>
 #include <sys/types.h>
 
@@ -26,6 +27,10 @@ struct run_opts {
 	bool embedded;
 	bool print_filter;
 	bool audit; /* --audit */
+	bool swappable;           /* --swappable: the filter routes every call */
+	bool policy_given;        /* -p was given */
+	const char *learn_out;    /* --learn OUT.policy; NULL: not learning */
+	const char *learn_default; /* --learn-default ACTION; NULL: deny EPERM */
 	bool verbose;
 	char **argv; /* the command and its arguments, NULL-terminated; NULL when absent */
 };
@@ -58,6 +63,16 @@ _printf_(1, 2) void shim_info(const char *fmt, ...);
 
 /* Load the policy, start the command under its filter, wait; returns the exit code. */
 int run_command(const struct run_opts *o);
+
+/* learn.c */
+
+struct sg_policy;
+/* The policy of a --learn session (allows everything); checks that OUT can be written. */
+int learn_policy(const struct run_opts *o, char **ret_path, char **ret_text,
+		 struct sg_policy **ret_policy);
+/* After the command exited (not yet reaped): fetch what the session did and write
+ * the learnt policy to o->learn_out; 0 or a negative errno (reported). */
+int learn_fetch(int sock, void *buf, uint64_t session, const struct run_opts *o);
 
 /* command.c */
 
