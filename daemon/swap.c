@@ -94,8 +94,8 @@ static int audit_possible(const struct sg_policy *p, unsigned flags, const char 
 
 	if (flags & SG_COMPILE_ROUTE_ALL)
 		return 0;
-	snprintf(reason, size, "%s: the running filter carries out denials in the kernel, which "
-		 "audit mode cannot allow (start the session with --swappable or --audit):", what);
+	snprintf(reason, size, "%s carries out denials in its kernel filter, which audit mode "
+		 "cannot allow (start it with --swappable or --audit):", what);
 	if (p->def.kind != SG_ACT_ALLOW && kept_in_kernel(&p->def)) {
 		say(reason, size, "\n  %s:%u: default %s", p->file, p->def_line,
 		    action_kind_to_string(p->def.kind));
@@ -308,7 +308,7 @@ static int swap_check(struct session *s, const struct sg_policy *np, char *reaso
 	free(a.filter);
 	free(b.filter);
 	if (r < 0) {
-		snprintf(reason, size, "%s: the running filter cannot carry out '%s' (%s); these "
+		snprintf(reason, size, "the running filter of %s cannot carry out '%s' (%s); these "
 			 "rules cannot take effect:", what, np->file,
 			 s->compile_flags & SG_COMPILE_ROUTE_ALL ? "it routes every call"
 			 : "start the session with --swappable to route every call");
