@@ -28,9 +28,23 @@ static int report_error_reply(const char *what, const struct sg_msg *m)
 	int r = m->u.error.error;
 
 	if (m->str_len > 0) {
-		_cleanup_free_ char *reason = sanitize(m->str);
+		/* control characters shown as '?', line by line: a reason may list lines */
+		_cleanup_free_ char *copy = strdup(m->str);
+		char *line, *save = NULL;
+		bool first = true;
 
-		return ctl_error(r, "%s: %s", what, reason ? reason : strerror(-r));
+		if (!copy)
+			return ctl_error(r, "%s: %s", what, strerror(-r));
+		for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			_cleanup_free_ char *clean = sanitize(line);
+
+			if (first)
+				ctl_error(r, "%s: %s", what, clean ? clean : "?");
+			else
+				fprintf(stderr, "%s\n", clean ? clean : "?");
+			first = false;
+		}
+		return r;
 	}
 	return ctl_error(r, "%s: %s", what, strerror(-r));
 }

@@ -31,6 +31,10 @@ static void usage(FILE *f)
 		"  status                      daemon pid, version, uptime and counters\n"
 		"  sessions                    list the supervised sessions you can see\n"
 		"  session ID                  show one session\n"
+		"  session ID audit|enforce    switch a session to audit or enforce mode\n"
+		"  policy load ID FILE         replace a running session's policy (refused, with\n"
+		"                              the rules, when its filter cannot carry it out)\n"
+		"  learn ID [-o FILE]          write the policy learnt from what a session did\n"
 		"  stats [--session ID]        verdict counts per session, arch and syscall\n"
 		"  log [-f] [--session ID]     print the audit records the daemon holds;\n"
 		"                              with -f, keep printing new ones\n"
@@ -58,7 +62,7 @@ static void usage(FILE *f)
 		"      --log LOGFILE           replay: a saved audit log (JSON lines, - = stdin)\n"
 		"  -f, --follow                log: stream new records until interrupted\n"
 		"      --strict                policy check: exit 1 when there are warnings\n"
-		"  -o, --output FILE           policy merge: write FILE (atomically), not stdout\n"
+		"  -o, --output FILE           policy merge, learn: write FILE (atomically), not stdout\n"
 		"  -h, --help                  show this help and exit\n"
 		"      --version               show the version and exit\n"
 		"\n"
@@ -108,11 +112,23 @@ static int parse_command(int n, char **words, struct ctl_config *cfg)
 		{ "policy", "replay", CTL_POLICY_REPLAY, 1 },
 		{ "policy", "diff", CTL_POLICY_DIFF, 2 },
 		{ "policy", "merge", CTL_POLICY_MERGE, -2 },
+		{ "policy", "load", CTL_POLICY_LOAD, 2 },
+		{ "learn", NULL, CTL_LEARN, 1 },
 	};
 	int skip;
 
 	if (n == 0)
 		return usage_error("missing command%s", "");
+	if (n == 3 && strcmp(words[0], "session") == 0) {
+		if (strcmp(words[2], "audit") != 0 && strcmp(words[2], "enforce") != 0)
+			return usage_error("'session ID': expected 'audit' or 'enforce', not '%s'",
+					   words[2]);
+		if (parse_id(words[1], &cfg->session_id) < 0)
+			return usage_error("invalid session id '%s'", words[1]);
+		cfg->verb = CTL_SESSION_MODE;
+		cfg->audit = strcmp(words[2], "audit") == 0;
+		return 0;
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++) {
 		if (strcmp(words[0], verbs[i].name) != 0)
 			continue;
@@ -124,8 +140,14 @@ static int parse_command(int n, char **words, struct ctl_config *cfg)
 		if (verbs[i].n_args >= 0 && n - skip > verbs[i].n_args)
 			return usage_error("unexpected argument '%s'", words[skip + verbs[i].n_args]);
 		cfg->verb = verbs[i].verb;
-		if (cfg->verb == CTL_SESSION && parse_id(words[1], &cfg->session_id) < 0)
+		if ((cfg->verb == CTL_SESSION || cfg->verb == CTL_LEARN) &&
+		    parse_id(words[1], &cfg->session_id) < 0)
 			return usage_error("invalid session id '%s'", words[1]);
+		if (cfg->verb == CTL_POLICY_LOAD) {
+			if (parse_id(words[2], &cfg->session_id) < 0)
+				return usage_error("invalid session id '%s'", words[2]);
+			cfg->file = words[3];
+		}
 		if (cfg->verb == CTL_POLICY_CHECK || cfg->verb == CTL_POLICY_SHOW ||
 		    cfg->verb == CTL_POLICY_REPLAY)
 			cfg->file = words[2];
@@ -140,7 +162,7 @@ static int parse_command(int n, char **words, struct ctl_config *cfg)
 		return 0;
 	}
 	if (strcmp(words[0], "policy") == 0)
-		return usage_error(n < 2 ? "'policy' needs 'check', 'show', 'diff', 'merge' or 'replay'%s"
+		return usage_error(n < 2 ? "'policy' needs 'check', 'show', 'diff', 'merge', 'replay' or 'load'%s"
 					 : "unknown policy command '%s'", n < 2 ? "" : words[1]);
 	return usage_error("unknown command '%s'", words[0]);
 }
@@ -218,8 +240,8 @@ static int parse_args(int argc, char **argv, struct ctl_config *cfg)
 		return usage_error("--log applies to policy replay only%s", "");
 	if (cfg->verb == CTL_POLICY_REPLAY && !has_session == !cfg->log_file)
 		return usage_error("policy replay needs either --log LOGFILE or --session ID%s", "");
-	if (cfg->output && cfg->verb != CTL_POLICY_MERGE)
-		return usage_error("--output applies to policy merge only%s", "");
+	if (cfg->output && cfg->verb != CTL_POLICY_MERGE && cfg->verb != CTL_LEARN)
+		return usage_error("--output applies to policy merge and learn only%s", "");
 	if (cfg->json && cfg->verb == CTL_POLICY_MERGE)
 		return usage_error("policy merge writes a policy, not JSON: no --json%s", "");
 	if (cfg->strict && cfg->verb != CTL_POLICY_CHECK)
@@ -244,6 +266,9 @@ static int ctl_run(const struct ctl_config *cfg)
 	case CTL_SESSION:
 		r = ctl_session(cfg);
 		break;
+	case CTL_SESSION_MODE:
+		r = ctl_session_mode(cfg);
+		break;
 	case CTL_STATS:
 		r = ctl_stats(cfg);
 		break;
@@ -264,6 +289,12 @@ static int ctl_run(const struct ctl_config *cfg)
 		break;
 	case CTL_POLICY_MERGE:
 		r = ctl_policy_merge(cfg);
+		break;
+	case CTL_POLICY_LOAD:
+		r = ctl_policy_load(cfg);
+		break;
+	case CTL_LEARN:
+		r = ctl_learn(cfg);
 		break;
 	default:
 		r = -EINVAL;

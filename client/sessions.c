@@ -136,3 +136,26 @@ int ctl_session(const struct ctl_config *cfg)
 	ctl_conn_done(&c);
 	return r;
 }
+
+/* sysgatectl session ID audit|enforce */
+int ctl_session_mode(const struct ctl_config *cfg)
+{
+	struct ctl_conn c = { .fd = -EBADF };
+	uint8_t pkt[64];
+	char what[48];
+	struct sg_msg m;
+	int r;
+
+	snprintf(what, sizeof(what), "session %" PRIu64, cfg->session_id);
+	r = ctl_connect(cfg, &c);
+	if (r < 0)
+		return r;
+	r = ctl_request(&c, pkt, proto_encode_session_mode(pkt, sizeof(pkt), cfg->session_id,
+							   cfg->audit), what, &m);
+	if (r >= 0 && m.type != SG_MSG_ACK)
+		r = ctl_unexpected(what, &m);
+	if (r >= 0)
+		printf("session %" PRIu64 ": %s\n", cfg->session_id, cfg->audit ? "audit" : "enforce");
+	ctl_conn_done(&c);
+	return r;
+}

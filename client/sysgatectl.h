@@ -26,6 +26,9 @@ enum ctl_verb {
 	CTL_POLICY_REPLAY,
 	CTL_POLICY_DIFF,
 	CTL_POLICY_MERGE,
+	CTL_SESSION_MODE,
+	CTL_POLICY_LOAD,
+	CTL_LEARN,
 };
 
 /* The parsed command line. */
@@ -35,13 +38,14 @@ struct ctl_config {
 	enum ctl_verb verb;
 	uint64_t session_id; /* session ID, or --session (0: all) */
 	bool follow;         /* log -f */
-	const char *file;    /* policy check|show|replay FILE */
+	const char *file;    /* policy check|show|replay|load FILE */
 	const char *log_file; /* policy replay --log LOGFILE */
 	const char *file2;    /* policy diff OLD NEW: NEW (file is OLD) */
 	bool strict;          /* policy check --strict: warnings fail */
 	const char *const *files; /* policy merge FILE... */
 	size_t n_files;
-	const char *output; /* policy merge -o FILE */
+	const char *output; /* policy merge, learn -o FILE; NULL: standard output */
+	bool audit;          /* session ID audit (true) | enforce */
 };
 
 /* A connection to the daemon; replies are decoded into buf and point into it. */
@@ -97,6 +101,8 @@ int ctl_status(const struct ctl_config *cfg);
 int ctl_sessions(const struct ctl_config *cfg);
 /* sysgatectl session ID */
 int ctl_session(const struct ctl_config *cfg);
+/* sysgatectl session ID audit|enforce */
+int ctl_session_mode(const struct ctl_config *cfg);
 /* The JSON object for one SESSION message (policy name in m->str). */
 struct json_object *session_to_json(const struct sg_msg *m);
 
@@ -141,6 +147,12 @@ int ctl_policy_merge(const struct ctl_config *cfg);
 /* sysgatectl policy replay FILE (--log LOGFILE | --session ID): 1 when some recorded
  * call would be decided differently, 0 when none, negative errno on failure. */
 int ctl_policy_replay(const struct ctl_config *cfg);
+/* learn.c */
+
+/* sysgatectl policy load ID FILE */
+int ctl_policy_load(const struct ctl_config *cfg);
+/* sysgatectl learn ID [-o FILE] */
+int ctl_learn(const struct ctl_config *cfg);
 
 /* output.c */
 

@@ -57,6 +57,7 @@ void conn_close(struct conn *c)
 	c->fd = safe_close(c->fd);
 	c->pidfd = safe_close(c->pidfd);
 	pkt_queue_free(c);
+	learn_conn_gone(c);
 	TAILQ_REMOVE(&d->conns, c, entry);
 	d->n_conns--;
 	TAILQ_INSERT_TAIL(&d->dead_conns, c, entry);
@@ -274,6 +275,28 @@ static struct session *visible_session(struct conn *c, uint64_t id)
 	return s && conn_may_see(c, s->uid) ? s : NULL;
 }
 
+/* A request of swap.c or learn.c: 0, or ERROR with their reason. */
+static void handle_change(struct conn *c, const struct sg_msg *m)
+{
+	char reason[SG_REASON_MAX] = "";
+	int r;
+
+	if (m->type == SG_MSG_SESSION_MODE)
+		r = swap_session_mode(c->d, c, m->u.session_mode.id, m->u.session_mode.audit,
+				      reason, sizeof(reason));
+	else if (m->type == SG_MSG_POLICY_LOAD)
+		r = swap_policy_load(c->d, c, m, reason, sizeof(reason));
+	else {
+		r = learn_send(c->d, c, m->u.session_req.id, reason, sizeof(reason));
+		if (r >= 0 || c->dead)
+			return;
+	}
+	if (r < 0)
+		(void)send_error(c, r, reason[0] ? reason : strerror(-r));
+	else
+		(void)send_ack(c, 0);
+}
+
 static void handle_sessions(struct conn *c)
 {
 	struct session *s;
@@ -389,7 +412,10 @@ static void dispatch(struct conn *c, struct sg_msg *m)
 	case SG_MSG_SESSION_REQ:
 	case SG_MSG_STATS_REQ:
 	case SG_MSG_SUBSCRIBE:
-		if (!client) {
+	case SG_MSG_SESSION_MODE:
+	case SG_MSG_POLICY_LOAD:
+	case SG_MSG_LEARN_REQ:
+		if (!client && !(shim && m->type == SG_MSG_LEARN_REQ)) {
 			refuse(c, -EPERM, name, "queries need the client role");
 			return;
 		}
@@ -414,6 +440,11 @@ static void dispatch(struct conn *c, struct sg_msg *m)
 		break;
 	case SG_MSG_STATS_REQ:
 		handle_stats(c, m->u.stats_req.session_id);
+		break;
+	case SG_MSG_SESSION_MODE:
+	case SG_MSG_POLICY_LOAD:
+	case SG_MSG_LEARN_REQ:
+		handle_change(c, m);
 		break;
 	default:
 		handle_subscribe(c, m->u.subscribe.session_id, m->u.subscribe.flags);

@@ -266,7 +266,8 @@ static void idle_cb(evutil_socket_t fd, short what, void *arg)
 /* exit_when_idle: leave the loop when the last session has gone. */
 void daemon_check_idle(struct sysgated *d)
 {
-	if (d->cfg.exit_when_idle && d->had_session && d->n_sessions == 0 && d->base) {
+	if (d->cfg.exit_when_idle && d->had_session && d->n_sessions == 0 && d->n_learnt == 0 &&
+	    d->base) {
 		log_info("last session ended, exiting");
 		event_base_loopbreak(d->base);
 	}

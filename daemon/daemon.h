@@ -51,6 +51,8 @@ struct stat_row {
 	int32_t nr;
 	bool used;
 	uint64_t counts[SG_NCOUNTS];
+	uint64_t first_usec, last_usec; /* CLOCK_REALTIME of the first and last call */
+	struct learn_values *values;     /* learn.c: distinct values of one argument, or NULL */
 };
 
 struct stats_table {
@@ -74,6 +76,12 @@ struct session {
 	uid_t uid;        /* owner: the shim's SO_PEERCRED */
 	gid_t gid;
 	struct sg_policy *policy;
+	/* swap.c: the policy the kernel filter was compiled from, once another one was loaded
+	 * (NULL: still policy), and how it was compiled (SG_COMPILE_*, from REGISTER). */
+	struct sg_policy *filter_policy;
+	unsigned compile_flags;
+	uint32_t reg_flags; /* SG_REG_* */
+	struct conn *reg_conn; /* the shim's connection while open (learn.c keeps the rows there) */
 	uint64_t started_usec; /* CLOCK_REALTIME */
 	uint64_t notifications;
 	uint64_t tick_notifications; /* at the last wake-up tick (wakeup.c) */
@@ -114,6 +122,11 @@ struct conn {
 	STAILQ_HEAD(, pkt) queue;
 	size_t n_queued;
 	struct session *trap_session; /* trap: the session this peer registered for itself */
+	/* learn.c: the rows of a learning session it registered that has ended, kept
+	 * until it asks (LEARN_REQ) or closes; 0 when none. */
+	uint64_t learnt_session;
+	struct stats_table learnt;
+	bool learnt_held; /* counted in n_learnt: an embedded daemon waits for this peer to go */
 };
 
 /* A record kept in memory for SG_SUB_BACKLOG. */
@@ -173,6 +186,7 @@ struct sysgated {
 	bool sync_wake;               /* the wake-up mode of notify listeners */
 	bool sync_wake_unsupported;   /* the kernel refused the flag */
 	struct trace_map *trace; /* trace.c: the tracees; NULL before the first trace session */
+	size_t n_learnt; /* connections holding an ended learning session's rows */
 };
 
 /* What /proc/PID/status says about a task. */
@@ -380,10 +394,38 @@ const char *audit_format_time(uint64_t usec, char *buf, size_t size);
 /* Copy s replacing each byte that is not valid UTF-8 with "\xNN"; malloc'd. */
 char *utf8_sanitize(const char *s, size_t len);
 
+/* swap.c */
+
+/* How sysgate-run compiled the filter of a session registered with reg_flags (SG_COMPILE_*). */
+unsigned swap_compile_flags(const struct sg_policy *p, enum sg_mechanism mech, uint32_t reg_flags);
+/* sysgatectl session ID audit|enforce and policy load: 0, or a negative errno and the
+ * reason for the ERROR reply; nothing changes on failure. */
+int swap_session_mode(struct sysgated *d, const struct conn *c, uint64_t id, bool audit,
+		      char *reason, size_t reason_size);
+int swap_policy_load(struct sysgated *d, const struct conn *c, const struct sg_msg *m,
+		     char *reason, size_t reason_size);
+
+/* learn.c */
+
+/* Whether every call of s reaches the daemon (learning sees all it does). */
+bool learn_sees_all(const struct session *s);
+/* Note one call in its stats row: first and last time, argument values (after session_count). */
+void learn_note(struct session *s, const struct sg_call *c);
+/* LEARN_REQ: send the session's rows then END; 0, or a negative errno and the reason. */
+int learn_send(struct sysgated *d, struct conn *c, uint64_t id, char *reason, size_t reason_size);
+/* Free a row's values. */
+void learn_values_free(struct learn_values *v);
+/* A learning session ends: keep its rows on the registering shim's connection. */
+void learn_keep(struct session *s);
+/* A connection closes: forget what it registered and the rows it held. */
+void learn_conn_gone(struct conn *c);
+
 /* stats.c */
 
 /* Count one call of (arch, nr) under verdict what; -ENOMEM when the table cannot grow. */
 int stats_add(struct stats_table *t, uint32_t arch, int nr, enum sg_count what);
+/* The row of (arch, nr), or NULL (writable: learn.c fills times and values). */
+struct stat_row *stats_row(struct stats_table *t, uint32_t arch, int nr);
 /* The row of (arch, nr), or NULL. */
 const struct stat_row *stats_get(const struct stats_table *t, uint32_t arch, int nr);
 /* Free the rows. */

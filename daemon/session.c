@@ -220,6 +220,12 @@ int session_register(struct sysgated *d, const struct conn *c, const struct sg_m
 			snprintf(reason, reason_size, "policy: %s", strerror(-r));
 		return r;
 	}
+	if (reg->flags & SG_REG_AUDIT)
+		p->audit_mode = true;
+	if ((reg->flags & SG_REG_LEARN) && (p->def.kind != SG_ACT_ALLOW || p->n_rules != 0)) {
+		snprintf(reason, reason_size, "a learning session's policy must allow every call");
+		return -EINVAL;
+	}
 	r = find_target(c, reg->target_pid, &target, &pidfd, reason, reason_size);
 	if (r < 0)
 		return r;
@@ -230,6 +236,11 @@ int session_register(struct sysgated *d, const struct conn *c, const struct sg_m
 	}
 	r = session_new(d, reg->mechanism, TAKE_FD(lfd), TAKE_FD(pidfd), TAKE_PTR(p), target,
 			c->pid, c->uid, c->gid, &s);
+	if (r >= 0) {
+		s->reg_flags = reg->flags;
+		s->reg_conn = (struct conn *)c;
+		s->compile_flags = swap_compile_flags(s->policy, s->mech, reg->flags);
+	}
 	if (r >= 0 && reg->mechanism == SG_MECH_TRACE) {
 		r = trace_track(s, target);
 		if (r < 0)
@@ -279,6 +290,7 @@ int session_new(struct sysgated *d, enum sg_mechanism mech, int fd, int pidfd,
 	s->uid = uid;
 	s->gid = gid;
 	s->started_usec = now_usec();
+	s->compile_flags = swap_compile_flags(policy, mech, 0); /* REGISTER may say more */
 	/* The kernel may know a larger struct than our headers: size by what it says. */
 	s->req_size = d->sizes.seccomp_notif > sizeof(*s->req) ? d->sizes.seccomp_notif
 							       : sizeof(*s->req);
@@ -324,6 +336,7 @@ struct session *session_free(struct session *s)
 	safe_close(s->fd);
 	safe_close(s->pidfd);
 	policy_free(s->policy);
+	policy_free(s->filter_policy);
 	stats_done(&s->stats);
 	free(s->req);
 	free(s->resp);
@@ -339,6 +352,7 @@ void session_end(struct session *s, const char *why)
 	log_info("session %" PRIu64 ": ended (%s), %" PRIu64 " notifications", s->id, why,
 		 s->notifications);
 	(void)audit_session_end(d, s);
+	learn_keep(s);
 	session_free(s);
 	daemon_check_idle(d);
 }

@@ -96,9 +96,22 @@ const struct stat_row *stats_get(const struct stats_table *t, uint32_t arch, int
 	return row->used ? row : NULL;
 }
 
+/* The writable row of (arch, nr), or NULL. */
+struct stat_row *stats_row(struct stats_table *t, uint32_t arch, int nr)
+{
+	struct stat_row *row;
+
+	if (!t->cap)
+		return NULL;
+	row = slot(t->rows, t->cap, arch, nr);
+	return row->used ? row : NULL;
+}
+
 /* Free the rows. */
 void stats_done(struct stats_table *t)
 {
+	for (size_t i = 0; i < t->cap; i++)
+		learn_values_free(t->rows[i].values);
 	free(t->rows);
 	memset(t, 0, sizeof(*t));
 }

@@ -37,7 +37,7 @@ void verdict_decide(struct session *s, const struct sg_call *c, bool starting, s
 	const struct sg_policy *p = s->policy;
 	const struct sg_rule *rule = NULL;
 	const struct sg_action *a = policy_decide(p, c->arch, c->nr, c->args, &rule);
-	bool audit = (a->flags & SG_FLAG_AUDIT) && a->kind != SG_ACT_ALLOW &&
+	bool audit = ((a->flags & SG_FLAG_AUDIT) || p->audit_mode) && a->kind != SG_ACT_ALLOW &&
 		     a->kind != SG_ACT_EMULATE;
 
 	memset(v, 0, sizeof(*v));
@@ -98,6 +98,7 @@ void verdict_done(struct session *s, const struct sg_call *c, const struct verdi
 	s->d->notifications++;
 	s->notifications++;
 	session_count(s, c->arch, c->nr, v->count);
+	learn_note(s, c);
 	if (v->record)
 		(void)audit_syscall(s->d, &v->call, s->uid);
 }

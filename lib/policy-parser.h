@@ -29,7 +29,7 @@ struct parser {
 	const char *line; /* current line, without its '\n' */
 	size_t line_len, pos;
 	unsigned lineno;
-	unsigned version_line, default_line, arch_line, first_rule_line;
+	unsigned version_line, default_line, arch_line, first_rule_line, mode_line;
 };
 
 /* policy_rule.c */

@@ -99,6 +99,7 @@ struct sg_policy {
 	struct sg_rule_ref *index[SG_MAX_ARCHES];
 	size_t n_index[SG_MAX_ARCHES];
 	uint64_t hash; /* FNV-1a 64 of the policy text */
+	bool audit_mode; /* 'mode audit': deny and kill are allowed and recorded audit:true */
 };
 
 /* A parse or load error: where, what, and the offending line for the caret. */

@@ -62,6 +62,28 @@ static int parse_default(struct parser *ps, const struct token *kw)
 	return 0;
 }
 
+/* mode := 'mode' ('audit' | 'enforce') ; once, before the first rule. */
+static int parse_mode(struct parser *ps, const struct token *kw)
+{
+	struct token m;
+
+	if (ps->mode_line)
+		return pp_fail(ps, kw->col, "duplicate 'mode' directive (first on line %u)",
+			       ps->mode_line);
+	if (ps->first_rule_line)
+		return pp_fail(ps, kw->col, "'mode' must come before the first rule (line %u)",
+			       ps->first_rule_line);
+	m = pp_lex(ps);
+	if (m.kind == TOK_END)
+		return pp_fail(ps, pp_col_after(kw), "missing mode after 'mode' (audit or enforce)");
+	if (pp_tok_is(&m, "audit"))
+		ps->p->audit_mode = true;
+	else if (!pp_tok_is(&m, "enforce"))
+		return pp_fail(ps, m.col, "unknown mode '%.*s' (expected audit or enforce)", TOK(&m));
+	ps->mode_line = ps->lineno;
+	return pp_expect_end(ps);
+}
+
 /* arch := 'arch' NAME... ; before the first rule, since rules resolve per arch. */
 static int parse_arch(struct parser *ps, const struct token *kw)
 {
@@ -218,6 +240,8 @@ static int parse_line(struct parser *ps)
 		return parse_default(ps, &t);
 	if (pp_tok_is(&t, "arch"))
 		return parse_arch(ps, &t);
+	if (pp_tok_is(&t, "mode"))
+		return parse_mode(ps, &t);
 	if (t.kind != TOK_WORD)
 		return pp_fail(ps, t.col, "unexpected '%.*s'", TOK(&t));
 	return parse_rule(ps, t);

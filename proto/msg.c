@@ -21,6 +21,10 @@ _Static_assert(sizeof(struct sg_msg_error) == 8, "sg_msg_error size");
 _Static_assert(sizeof(struct sg_msg_register) == 24, "sg_msg_register size");
 _Static_assert(sizeof(struct sg_msg_status) == 48, "sg_msg_status size");
 _Static_assert(sizeof(struct sg_msg_session_req) == 8, "sg_msg_session_req size");
+_Static_assert(sizeof(struct sg_msg_session_mode) == 16, "sg_msg_session_mode size");
+_Static_assert(sizeof(struct sg_msg_policy_load) == 16, "sg_msg_policy_load size");
+_Static_assert(sizeof(struct sg_msg_learn_row) == 48 + 8 * SG_LEARN_VALUES_MAX,
+	       "sg_msg_learn_row size");
 _Static_assert(sizeof(struct sg_msg_session) == 88, "sg_msg_session size");
 _Static_assert(sizeof(struct sg_msg_stats_req) == 8, "sg_msg_stats_req size");
 _Static_assert(sizeof(struct sg_msg_stat) == 64, "sg_msg_stat size");
@@ -65,6 +69,12 @@ static const struct msg_layout layouts[SG_MSG_TYPE_MAX] = {
 			    { offsetof(struct sg_msg_record, len), 0 }, 0 },
 	[SG_MSG_TRAP_CALL] = { sizeof(struct sg_msg_trap_call), 0, { 0, 0 }, 0 },
 	[SG_MSG_TRAP_VERDICT] = { sizeof(struct sg_msg_trap_verdict), 0, { 0, 0 }, 0 },
+	[SG_MSG_SESSION_MODE] = { sizeof(struct sg_msg_session_mode), 0, { 0, 0 }, 0 },
+	[SG_MSG_POLICY_LOAD] = { sizeof(struct sg_msg_policy_load), 2,
+				 { offsetof(struct sg_msg_policy_load, name_len),
+				   offsetof(struct sg_msg_policy_load, text_len) }, 0 },
+	[SG_MSG_LEARN_REQ] = { sizeof(struct sg_msg_session_req), 0, { 0, 0 }, 0 },
+	[SG_MSG_LEARN_ROW] = { sizeof(struct sg_msg_learn_row), 0, { 0, 0 }, 0 },
 };
 
 static const char *const type_names[SG_MSG_TYPE_MAX] = {
@@ -82,6 +92,10 @@ static const char *const type_names[SG_MSG_TYPE_MAX] = {
 	[SG_MSG_STAT] = "stat",
 	[SG_MSG_END] = "end",
 	[SG_MSG_SUBSCRIBE] = "subscribe",
+	[SG_MSG_SESSION_MODE] = "session-mode",
+	[SG_MSG_POLICY_LOAD] = "policy-load",
+	[SG_MSG_LEARN_REQ] = "learn-request",
+	[SG_MSG_LEARN_ROW] = "learn-row",
 	[SG_MSG_RECORD] = "record",
 	[SG_MSG_TRAP_CALL] = "trap-call",
 	[SG_MSG_TRAP_VERDICT] = "trap-verdict",
@@ -186,14 +200,24 @@ ssize_t proto_encode_error(void *buf, size_t size, int error, const char *reason
 ssize_t proto_encode_register(void *buf, size_t size, pid_t target, enum sg_mechanism mech,
 			      const char *policy_name, const char *policy_text, size_t text_len)
 {
+	return proto_encode_register_flags(buf, size, target, mech, 0, policy_name, policy_text,
+					   text_len);
+}
+
+/* Encode REGISTER with flags; see proto.h. */
+ssize_t proto_encode_register_flags(void *buf, size_t size, pid_t target, enum sg_mechanism mech,
+				    uint32_t flags, const char *policy_name, const char *policy_text,
+				    size_t text_len)
+{
 	struct sg_msg_register m = { 0 };
 	struct wire_str s[2] = {
 		{ policy_name, policy_name ? strlen(policy_name) : 0 },
 		{ policy_text, text_len },
 	};
 
-	if (target <= 0 || (unsigned)mech >= SG_MECH_MAX)
+	if (target <= 0 || (unsigned)mech >= SG_MECH_MAX || (flags & ~(uint32_t)SG_REG_KNOWN))
 		return -EINVAL;
+	m.flags = flags;
 	m.target_pid = (uint32_t)target;
 	m.mechanism = (uint32_t)mech;
 	return encode(buf, size, SG_MSG_REGISTER, &m, sizeof(m), s, 2);
@@ -220,6 +244,53 @@ ssize_t proto_encode_empty(void *buf, size_t size, enum sg_msg_type type)
 	if (type != SG_MSG_STATUS_REQ && type != SG_MSG_SESSIONS_REQ && type != SG_MSG_END)
 		return -EINVAL;
 	return encode(buf, size, (uint16_t)type, NULL, 0, NULL, 0);
+}
+
+/* Encode SESSION_MODE; see proto.h. */
+ssize_t proto_encode_session_mode(void *buf, size_t size, uint64_t id, uint32_t audit)
+{
+	struct sg_msg_session_mode m = { .id = id, .audit = audit };
+
+	if (audit > 1)
+		return -EINVAL;
+
+	return encode(buf, size, SG_MSG_SESSION_MODE, &m, sizeof(m), NULL, 0);
+}
+
+/* Encode POLICY_LOAD; see proto.h. */
+ssize_t proto_encode_policy_load(void *buf, size_t size, uint64_t id, const char *name,
+				 const char *text, size_t text_len)
+{
+	struct sg_msg_policy_load m = { .id = id };
+	struct wire_str s[2] = { { name, name ? strlen(name) : 0 }, { text, text_len } };
+
+	if (id == 0 || !name || !text || memchr(text, '\0', text_len))
+		return -EINVAL;
+	return encode(buf, size, SG_MSG_POLICY_LOAD, &m, sizeof(m), s, 2);
+}
+
+/* Encode LEARN_REQ for one session id. */
+ssize_t proto_encode_learn_req(void *buf, size_t size, uint64_t id)
+{
+	struct sg_msg_session_req m = { .id = id };
+
+	if (id == 0)
+		return -EINVAL;
+	return encode(buf, size, SG_MSG_LEARN_REQ, &m, sizeof(m), NULL, 0);
+}
+
+/* Encode LEARN_ROW; the values past n_values go out as 0. */
+ssize_t proto_encode_learn_row(void *buf, size_t size, const struct sg_msg_learn_row *row)
+{
+	struct sg_msg_learn_row m;
+
+	if (!row || row->n_values > SG_LEARN_VALUES_MAX || row->arg >= 6 || row->overflow > 1)
+		return -EINVAL;
+	m = *row;
+	m.reserved = 0;
+	for (uint32_t i = m.n_values; i < SG_LEARN_VALUES_MAX; i++)
+		m.values[i] = 0;
+	return encode(buf, size, SG_MSG_LEARN_ROW, &m, sizeof(m), NULL, 0);
 }
 
 /* Encode SESSION_REQ for one session id. */
@@ -325,10 +396,35 @@ static const char *check_fields(uint16_t type, const struct sg_msg *m)
 			return "target pid out of range";
 		if (m->u.reg.mechanism >= SG_MECH_MAX)
 			return "mechanism out of range";
-		if (m->u.reg.flags != 0)
-			return "non-zero flags";
+		if (m->u.reg.flags & ~(uint32_t)SG_REG_KNOWN)
+			return "unknown flags";
 		if (m->u.reg.reserved != 0)
 			return "non-zero reserved field";
+		break;
+	case SG_MSG_SESSION_MODE:
+		if (m->u.session_mode.audit > 1)
+			return "mode out of range";
+		if (m->u.session_mode.reserved != 0)
+			return "non-zero reserved field";
+		break;
+	case SG_MSG_POLICY_LOAD:
+		if (m->u.policy_load.id == 0)
+			return "session id 0";
+		break;
+	case SG_MSG_LEARN_REQ:
+		if (m->u.session_req.id == 0)
+			return "session id 0";
+		break;
+	case SG_MSG_LEARN_ROW:
+		if (m->u.learn_row.n_values > SG_LEARN_VALUES_MAX)
+			return "too many values";
+		if (m->u.learn_row.arg >= 6 || m->u.learn_row.overflow > 1)
+			return "field out of range";
+		if (m->u.learn_row.reserved != 0)
+			return "non-zero reserved field";
+		for (uint32_t i = m->u.learn_row.n_values; i < SG_LEARN_VALUES_MAX; i++)
+			if (m->u.learn_row.values[i] != 0)
+				return "non-zero unused value";
 		break;
 	case SG_MSG_STATUS:
 		if (m->u.status.reserved != 0)

@@ -38,6 +38,10 @@ enum sg_msg_type {
 	SG_MSG_RECORD,       /* daemon -> client: one audit record, a JSON object */
 	SG_MSG_TRAP_CALL,    /* trap shim -> daemon: one trapped call; reply TRAP_VERDICT */
 	SG_MSG_TRAP_VERDICT, /* daemon -> trap shim: what to do with it */
+	SG_MSG_SESSION_MODE, /* client -> daemon: switch a session audit/enforce; reply ACK or ERROR */
+	SG_MSG_POLICY_LOAD,  /* client -> daemon: replace a session's policy; reply ACK or ERROR */
+	SG_MSG_LEARN_REQ,    /* shim/client -> daemon: what a session did; reply LEARN_ROW* END or ERROR */
+	SG_MSG_LEARN_ROW,    /* daemon -> peer: one (arch, nr) a session called */
 	SG_MSG_TYPE_MAX
 };
 
@@ -93,10 +97,18 @@ struct sg_msg_error {
 	uint32_t reason_len; /* NUL included; then the reason */
 };
 
+/* REGISTER flags. */
+enum {
+	SG_REG_AUDIT = 1 << 0,     /* audit mode: deny and kill allowed, recorded audit:true */
+	SG_REG_SWAPPABLE = 1 << 1, /* the filter routes every call: any policy can be loaded */
+	SG_REG_LEARN = 1 << 2,     /* learning: routes and allows every call, counts them */
+	SG_REG_KNOWN = SG_REG_AUDIT | SG_REG_SWAPPABLE | SG_REG_LEARN,
+};
+
 struct sg_msg_register {
 	uint32_t target_pid; /* the process whose filter the fd listens to (trap: the peer) */
 	uint32_t mechanism;  /* enum sg_mechanism */
-	uint32_t flags;      /* 0 */
+	uint32_t flags;      /* SG_REG_* */
 	uint32_t name_len;   /* policy display name, NUL included */
 	uint32_t text_len;   /* policy text, NUL included */
 	uint32_t reserved;   /* 0 */
@@ -113,8 +125,34 @@ struct sg_msg_status {
 	uint32_t reserved;
 };
 
+struct sg_msg_session_mode {
+	uint64_t id;
+	uint32_t audit;    /* 1: audit mode, 0: enforce */
+	uint32_t reserved; /* 0 */
+};
+
 struct sg_msg_session_req {
 	uint64_t id;
+};
+
+struct sg_msg_policy_load {
+	uint64_t id;       /* the session */
+	uint32_t name_len; /* policy display name, NUL included */
+	uint32_t text_len; /* policy text, NUL included */
+}; /* then name, then text */
+
+#define SG_LEARN_VALUES_MAX 16 /* distinct argument values kept per syscall */
+
+struct sg_msg_learn_row {
+	uint64_t count;
+	uint64_t first_usec, last_usec; /* CLOCK_REALTIME */
+	uint32_t arch;                  /* AUDIT_ARCH_* */
+	int32_t nr;
+	uint32_t arg;      /* the argument whose values are kept (0..5); 0 when n_values == 0 */
+	uint32_t n_values; /* 0..SG_LEARN_VALUES_MAX */
+	uint32_t overflow; /* 1: more distinct values than kept */
+	uint32_t reserved; /* 0 */
+	uint64_t values[SG_LEARN_VALUES_MAX]; /* the first n_values are used, the rest 0 */
 };
 
 struct sg_msg_session {
@@ -190,6 +228,9 @@ struct sg_msg {
 		struct sg_msg_register reg;
 		struct sg_msg_status status;
 		struct sg_msg_session_req session_req;
+		struct sg_msg_session_mode session_mode;
+		struct sg_msg_policy_load policy_load;
+		struct sg_msg_learn_row learn_row;
 		struct sg_msg_session session;
 		struct sg_msg_stats_req stats_req;
 		struct sg_msg_stat stat;
@@ -200,7 +241,7 @@ struct sg_msg {
 	} u;
 	const char *str;  /* reason, policy name, version, record text */
 	size_t str_len;   /* without the NUL */
-	const char *str2; /* REGISTER: policy text */
+	const char *str2; /* REGISTER, POLICY_LOAD: policy text */
 	size_t str2_len;
 	int fds[SG_MSG_FDS_MAX];
 	unsigned n_fds;
@@ -215,10 +256,22 @@ ssize_t proto_encode_ack(void *buf, size_t size, uint64_t value);
 ssize_t proto_encode_error(void *buf, size_t size, int error, const char *reason);
 ssize_t proto_encode_register(void *buf, size_t size, pid_t target, enum sg_mechanism mech,
 			      const char *policy_name, const char *policy_text, size_t text_len);
+/* Encode REGISTER with flags (a set of SG_REG_*). */
+ssize_t proto_encode_register_flags(void *buf, size_t size, pid_t target, enum sg_mechanism mech,
+				    uint32_t flags, const char *policy_name, const char *policy_text,
+				    size_t text_len);
 ssize_t proto_encode_status(void *buf, size_t size, const struct sg_msg_status *st,
 			    const char *version);
 ssize_t proto_encode_empty(void *buf, size_t size, enum sg_msg_type type); /* STATUS_REQ, SESSIONS_REQ, END */
 ssize_t proto_encode_session_req(void *buf, size_t size, uint64_t id);
+/* Encode SESSION_MODE: switch session id to audit (1) or enforce (0). */
+ssize_t proto_encode_session_mode(void *buf, size_t size, uint64_t id, uint32_t audit);
+/* Encode POLICY_LOAD: text has text_len bytes, no NUL among them. */
+ssize_t proto_encode_policy_load(void *buf, size_t size, uint64_t id, const char *name,
+				 const char *text, size_t text_len);
+/* Encode LEARN_REQ (a SESSION_REQ body) and LEARN_ROW. */
+ssize_t proto_encode_learn_req(void *buf, size_t size, uint64_t id);
+ssize_t proto_encode_learn_row(void *buf, size_t size, const struct sg_msg_learn_row *row);
 ssize_t proto_encode_session(void *buf, size_t size, const struct sg_msg_session *s,
 			     const char *policy_name);
 ssize_t proto_encode_stats_req(void *buf, size_t size, uint64_t session_id);

@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "proto.h"
+#include "policy_learn.h"
 #include "shim.h"
 #include "sysgated.h"
 
@@ -93,12 +94,22 @@ static void help(void)
 	       "      --embedded          always use a private daemon, even when one is running\n"
 	       "      --log FILE|-        the embedded daemon's audit log (JSON lines); '-', the\n"
 	       "                          default, is sysgate-run's standard error\n"
+	       "      --audit             audit mode: calls the policy denies or kills are allowed\n"
+	       "                          and recorded with \"audit\":true; fake rules still apply\n"
+	       "      --swappable         route every call to the daemon, so that 'sysgatectl policy\n"
+	       "                          load' can later give the session any policy\n"
+	       "      --learn OUT         run CMD allowing every call, count what it calls, and\n"
+	       "                          write a policy allowing just that to OUT (notify only;\n"
+	       "                          no -p)\n"
+	       "      --learn-default ACTION\n"
+	       "                          the learnt policy's default (default: 'deny EPERM')\n"
 	       "      --print-filter      print the compiled filter (libseccomp PFC) and exit;\n"
 	       "                          no CMD needed\n"
 	       "  -v, --verbose           say which daemon is used; the embedded daemon logs info\n"
 	       "  -h, --help              show this help and exit\n"
-	       "      --version           show the version and exit\n"
-	       "\n"
+	       "      --version           show the version and exit\n",
+	       SHIM_DEFAULT_POLICY, SHIM_ETC_POLICYDIR, SG_POLICYDIR, SG_DEFAULT_SOCKET);
+	printf("\n"
 	       "Embedded daemon:\n"
 	       "  When nothing can be reached at the socket (it does not exist, refuses the\n"
 	       "  connection or is not accessible), or with --embedded, sysgate-run starts a\n"
@@ -119,14 +130,17 @@ static void help(void)
 	       "  125  sysgate-run failed: bad option, policy error, no daemon and no embedded one,\n"
 	       "       the daemon refused the session\n"
 	       "  126  CMD was found but cannot be executed\n"
-	       "  127  CMD was not found\n",
-	       SHIM_DEFAULT_POLICY, SHIM_ETC_POLICYDIR, SG_POLICYDIR, SG_DEFAULT_SOCKET);
+	       "  127  CMD was not found\n");
 }
 
 enum {
 	ARG_EMBEDDED = 0x100,
 	ARG_LOG,
 	ARG_PRINT_FILTER,
+	ARG_AUDIT,
+	ARG_SWAPPABLE,
+	ARG_LEARN,
+	ARG_LEARN_DEFAULT,
 	ARG_VERSION,
 };
 
@@ -144,6 +158,28 @@ static int parse_mechanism(const char *name)
 	return -EINVAL;
 }
 
+/* --learn and its companions. */
+static int check_learn(const struct run_opts *o)
+{
+	struct sg_policy_error e = { 0 };
+
+	if (o->learn_default && !o->learn_out)
+		return shim_errx(-EINVAL, "--learn-default needs --learn");
+	if (!o->learn_out)
+		return 0;
+	if (!o->learn_out[0])
+		return shim_errx(-EINVAL, "empty --learn argument");
+	if (o->policy_given || o->audit)
+		return shim_errx(-EINVAL, "--learn allows every call: no --policy or --audit with it");
+	if (o->mechanism == SG_MECH_TRAP) /* the rows wait on the registering connection */
+		return shim_errx(-EINVAL, "--learn needs --mechanism notify or trace (under trap the "
+				 "command registers itself)");
+	if (o->learn_default && policy_learn_check_default(o->learn_default, &e) < 0)
+		return shim_errx(-EINVAL, "invalid --learn-default '%s'%s%s", o->learn_default,
+				 e.msg[0] ? ": " : "", e.msg);
+	return 0;
+}
+
 /* 0 to go on, 1 to exit successfully (help, version), < 0 on a bad option. */
 static int parse_argv(int argc, char *argv[], struct run_opts *o)
 {
@@ -154,6 +190,10 @@ static int parse_argv(int argc, char *argv[], struct run_opts *o)
 		{ "embedded", no_argument, NULL, ARG_EMBEDDED },
 		{ "log", required_argument, NULL, ARG_LOG },
 		{ "print-filter", no_argument, NULL, ARG_PRINT_FILTER },
+		{ "audit", no_argument, NULL, ARG_AUDIT },
+		{ "swappable", no_argument, NULL, ARG_SWAPPABLE },
+		{ "learn", required_argument, NULL, ARG_LEARN },
+		{ "learn-default", required_argument, NULL, ARG_LEARN_DEFAULT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, ARG_VERSION },
@@ -166,6 +206,7 @@ static int parse_argv(int argc, char *argv[], struct run_opts *o)
 		switch (c) {
 		case 'p':
 			o->policy = optarg;
+			o->policy_given = true;
 			break;
 		case 's':
 			o->socket_path = optarg;
@@ -183,6 +224,18 @@ static int parse_argv(int argc, char *argv[], struct run_opts *o)
 			break;
 		case ARG_PRINT_FILTER:
 			o->print_filter = true;
+			break;
+		case ARG_AUDIT:
+			o->audit = true;
+			break;
+		case ARG_SWAPPABLE:
+			o->swappable = true;
+			break;
+		case ARG_LEARN:
+			o->learn_out = optarg;
+			break;
+		case ARG_LEARN_DEFAULT:
+			o->learn_default = optarg;
 			break;
 		case 'v':
 			o->verbose = true;
@@ -214,6 +267,8 @@ static int parse_argv(int argc, char *argv[], struct run_opts *o)
 		shim_errx(0, "empty --policy or --log argument");
 		return -EINVAL;
 	}
+	if (check_learn(o) < 0)
+		return -EINVAL;
 	if (optind < argc)
 		o->argv = argv + optind;
 	else if (!o->print_filter) {

@@ -97,6 +97,9 @@ struct launch {
 	pid_t child;  /* C; 0 when none or reaped */
 	int listener; /* P's name for C's listener fd (same table) */
 	bool started; /* go was set: C is (about to be) the command */
+	uint64_t session; /* the daemon's id of ours */
+	bool learnt;      /* --learn: learn_fetch() ran (learn_r its result) */
+	int learn_r;
 	int abort_sig; /* a forwarded signal that ended the start-up */
 };
 
@@ -459,7 +462,10 @@ static int daemon_register(struct launch *l)
 
 	bool notify = l->opts->mechanism == SG_MECH_NOTIFY;
 
-	n = proto_encode_register(l->buf, SG_MSG_MAX, l->child, l->opts->mechanism,
+	n = proto_encode_register_flags(l->buf, SG_MSG_MAX, l->child, l->opts->mechanism,
+				  (l->opts->audit ? SG_REG_AUDIT : 0) |
+				  (l->opts->swappable ? SG_REG_SWAPPABLE : 0) |
+				  (l->opts->learn_out ? SG_REG_LEARN : 0),
 				  l->policy_path, l->policy_text, strlen(l->policy_text));
 	if (n < 0)
 		return shim_err((int)n, "cannot encode the session request");
@@ -474,6 +480,7 @@ static int daemon_register(struct launch *l)
 	if (m.type == SG_MSG_ERROR)
 		return shim_errx(-EPERM, "daemon refused the session: %s",
 				m.str_len ? m.str : strerror(-m.u.error.error));
+	l->session = m.u.ack.value;
 	shim_info("session %llu: pid %d under policy '%s'", (unsigned long long)m.u.ack.value,
 		  (int)l->child, l->policy_path);
 	return 0;
@@ -501,7 +508,12 @@ static int policy_prepare(struct launch *l)
 	scmp_filter_ctx ctx = NULL;
 	int r;
 
-	r = policy_find(o->policy, &l->policy_path);
+	if (o->learn_out)
+		r = learn_policy(o, &l->policy_path, &l->policy_text, &l->policy);
+	else
+		r = policy_find(o->policy, &l->policy_path);
+	if (r < 0 && o->learn_out)
+		return r;
 	if (r == -ENOENT) {
 		_cleanup_free_ char *where = policy_find_describe();
 
@@ -510,7 +522,7 @@ static int policy_prepare(struct launch *l)
 	}
 	if (r < 0)
 		return shim_err(r, "policy '%s'", o->policy);
-	r = policy_load_file(l->policy_path, &l->policy, &l->policy_text, &perr);
+	r = o->learn_out ? 0 : policy_load_file(l->policy_path, &l->policy, &l->policy_text, &perr);
 	if (r < 0)
 		return policy_failed(&perr, r, l->policy_path);
 	r = policy_check_loadable(l->policy, &perr);
@@ -519,9 +531,14 @@ static int policy_prepare(struct launch *l)
 					    &perr);
 	if (r < 0)
 		return policy_failed(&perr, r, l->policy_path);
-	r = policy_compile(l->policy, o->mechanism == SG_MECH_TRAP ? SG_COMPILE_ROUTE_TRAP
-				: SG_COMPILE_ROUTE_EXEC | (o->mechanism == SG_MECH_TRACE ?
-							   SG_COMPILE_ROUTE_TRACE : 0), &ctx, &perr);
+	/* An audit session routes every call, so that a switch to enforce can deny any of
+	 * them; a swappable or learning one so that any later policy or the count sees all. */
+	r = policy_compile(l->policy,
+			   (o->mechanism == SG_MECH_TRAP ? SG_COMPILE_ROUTE_TRAP
+			    : SG_COMPILE_ROUTE_EXEC | (o->mechanism == SG_MECH_TRACE ?
+						       SG_COMPILE_ROUTE_TRACE : 0)) |
+			   (l->policy->audit_mode || o->audit || o->swappable || o->learn_out ?
+			    SG_COMPILE_ROUTE_ALL : 0), &ctx, &perr);
 	if (r < 0)
 		return policy_failed(&perr, r, l->policy_path);
 	if (o->print_filter) {
@@ -540,6 +557,18 @@ static int policy_prepare(struct launch *l)
 static int child_reap(struct launch *l, int *ret_status)
 {
 	pid_t p;
+
+	/* --learn: once it has exited, and before the reap ends the session, ask what it did. */
+	if (l->opts->learn_out && !l->learnt && l->session) {
+		siginfo_t si = { 0 };
+
+		if (waitid(P_PID, (id_t)l->child, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
+			return errno == EINTR ? 0 : -errno;
+		if (si.si_pid == 0)
+			return 0;
+		l->learnt = true;
+		l->learn_r = learn_fetch(l->sock, l->buf, l->session, l->opts);
+	}
 
 	do
 		p = waitpid(l->child, ret_status, WNOHANG);
@@ -667,6 +696,7 @@ int run_command(const struct run_opts *o)
 		return SHIM_EXIT_FAILURE;
 	if (o->mechanism == SG_MECH_TRAP &&
 	    trap_env_prepare(l.emb.pid > 0 ? l.emb.sock_path : l.daemon_path, l.policy_path,
+			     (o->audit ? SG_REG_AUDIT : 0) | (o->swappable ? SG_REG_SWAPPABLE : 0),
 			     l.policy_text, &l.prog) < 0)
 		return start_failed(&l);
 	/* From the clone to go: no fd is opened or closed but the listener's. trap: the
@@ -681,6 +711,11 @@ int run_command(const struct run_opts *o)
 	if (child_wait_exit(&l, &status) < 0)
 		return SHIM_EXIT_FAILURE;
 	code = exit_code(&l, status);
+	if (o->learn_out && (!l.learnt || l.learn_r < 0)) {
+		if (!l.learnt)
+			shim_errx(0, "learning: the command's calls could not be fetched");
+		code = SHIM_EXIT_FAILURE;
+	}
 	embedded_finish(&l);
 	return code;
 }

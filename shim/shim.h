@@ -4,6 +4,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/signalfd.h>
 #include <sys/types.h>
 
@@ -25,6 +26,11 @@ struct run_opts {
 	int mechanism;           /* enum sg_mechanism */
 	bool embedded;
 	bool print_filter;
+	bool audit; /* --audit */
+	bool swappable;           /* --swappable: the filter routes every call */
+	bool policy_given;        /* -p was given */
+	const char *learn_out;    /* --learn OUT.policy; NULL: not learning */
+	const char *learn_default; /* --learn-default ACTION; NULL: deny EPERM */
 	bool verbose;
 	char **argv; /* the command and its arguments, NULL-terminated; NULL when absent */
 };
@@ -58,6 +64,16 @@ _printf_(1, 2) void shim_info(const char *fmt, ...);
 /* Load the policy, start the command under its filter, wait; returns the exit code. */
 int run_command(const struct run_opts *o);
 
+/* learn.c */
+
+struct sg_policy;
+/* The policy of a --learn session (allows everything); checks that OUT can be written. */
+int learn_policy(const struct run_opts *o, char **ret_path, char **ret_text,
+		 struct sg_policy **ret_policy);
+/* After the command exited (not yet reaped): fetch what the session did and write
+ * the learnt policy to o->learn_out; 0 or a negative errno (reported). */
+int learn_fetch(int sock, void *buf, uint64_t session, const struct run_opts *o);
+
 /* command.c */
 
 /* Find CMD as execvp would; 0 and *ret_path, -ENOENT when absent, -EACCES or
@@ -73,7 +89,8 @@ char **command_sh_argv(char *path, char *const *argv);
 struct sock_fprog;
 /* 0 when LD_PRELOAD can reach path (dynamic x86_64 ELF, or not ELF); -ENOEXEC, said. */
 int trap_check_exec(const char *path);
-int trap_env_prepare(const char *sock_path, const char *policy_name, const char *policy_text,
+int trap_env_prepare(const char *sock_path, const char *policy_name, uint32_t flags,
+		     const char *policy_text,
 		     const struct sock_fprog *prog);
 
 /* Resolve a --policy argument to a file path; 0 and *ret_path, or -ENOENT. */

@@ -130,7 +130,8 @@ int trap_check_exec(const char *path)
 }
 
 /* Prepare the environment of a trap command; see shim.h. */
-int trap_env_prepare(const char *sock_path, const char *policy_name, const char *policy_text,
+int trap_env_prepare(const char *sock_path, const char *policy_name, uint32_t flags,
+		     const char *policy_text,
 		     const struct sock_fprog *prog)
 {
 	_cleanup_free_ char *lib = NULL, *preload = NULL;
@@ -153,6 +154,7 @@ int trap_env_prepare(const char *sock_path, const char *policy_name, const char 
 		r = setenv_fd("SYSGATE_TRAP_POLICY_FD", pfd);
 	if (r >= 0 && (setenv("SYSGATE_TRAP_SOCKET", sock_path, 1) < 0 ||
 		       setenv("SYSGATE_TRAP_POLICY_NAME", policy_name, 1) < 0 ||
+		       setenv_fd("SYSGATE_TRAP_FLAGS", (int)flags) < 0 ||
 		       setenv("LD_PRELOAD", preload, 1) < 0))
 		r = -errno;
 	if (r < 0)

@@ -49,6 +49,7 @@ static pid_t owner_pid;        /* the process sock_fd belongs to */
 static const char *sock_path;  /* kept for reconnecting after fork */
 static const char *reg_name, *reg_text;
 static size_t reg_text_len;
+static uint32_t reg_flags; /* SG_REG_* sent with REGISTER */
 static uint8_t *reg_buf;       /* SG_MSG_MAX bytes, mmap'd at init */
 
 static long sys(long nr, long a1, long a2, long a3)
@@ -139,8 +140,8 @@ static int connect_register(const char *path, const char *name, const char *text
 	r = request((int)fd, buf, n, SG_MSG_ACK, reply, sizeof(reply), &m);
 	if (r < 0)
 		goto fail;
-	n = proto_encode_register(buf, size, (pid_t)sys(__NR_getpid, 0, 0, 0), SG_MECH_TRAP, name,
-				  text, text_len);
+	n = proto_encode_register_flags(buf, size, (pid_t)sys(__NR_getpid, 0, 0, 0), SG_MECH_TRAP,
+					reg_flags, name, text, text_len);
 	r = request((int)fd, buf, n, SG_MSG_ACK, reply, sizeof(reply), &m);
 	if (r < 0)
 		goto fail;
@@ -151,7 +152,8 @@ fail:
 }
 
 /* Set up the handler's state; see preload.h. */
-int trap_handler_init(const char *path, const char *name, const char *text, size_t text_len)
+int trap_handler_init(const char *path, const char *name, uint32_t flags, const char *text,
+		      size_t text_len)
 {
 	void *p = mmap(NULL, SG_MSG_MAX, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 		       -1, 0);
@@ -165,6 +167,7 @@ int trap_handler_init(const char *path, const char *name, const char *text, size
 	reg_name = name;
 	reg_text = text;
 	reg_text_len = text_len;
+	reg_flags = flags;
 	return 0;
 }
 

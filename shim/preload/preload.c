@@ -57,6 +57,24 @@ static int env_fd(const char *name)
 	return (int)fd;
 }
 
+/* The REGISTER flags sysgate-run hands over: audit and swappable only. */
+static int env_flags(uint32_t *ret)
+{
+	const char *v = getenv(SG_TRAP_ENV_FLAGS);
+	char *end;
+	unsigned long f;
+
+	*ret = 0;
+	if (!v)
+		return 0;
+	errno = 0;
+	f = strtoul(v, &end, 10);
+	if (errno || !*v || *end || (f & ~(unsigned long)(SG_REG_AUDIT | SG_REG_SWAPPABLE)))
+		return -EINVAL;
+	*ret = (uint32_t)f;
+	return 0;
+}
+
 /* The whole content of a handed-over fd (read from offset 0, left open for exec'd children). */
 static int slurp(const char *env, char **ret, size_t *ret_len)
 {
@@ -118,12 +136,15 @@ __attribute__((constructor)) static void sg_preload_init(void)
 	char *bpf = NULL, *text = NULL;
 	size_t bpf_len = 0, text_len = 0;
 	bool inherited = already_filtered();
+	uint32_t flags;
 	int r;
 
 	if (!path && !getenv(SG_TRAP_ENV_FILTER_FD))
 		return; /* not started by sysgate-run --mechanism trap: nothing to do */
 	if (!path || !*path)
 		fail(SG_TRAP_ENV_SOCKET, -EINVAL);
+	if (env_flags(&flags) < 0)
+		fail(SG_TRAP_ENV_FLAGS, -EINVAL);
 	r = slurp(SG_TRAP_ENV_POLICY_FD, &text, &text_len);
 	if (r < 0)
 		fail("the policy handed over", r);
@@ -135,7 +156,7 @@ __attribute__((constructor)) static void sg_preload_init(void)
 	r = trap_tramp_map();
 	if (r < 0)
 		fail("cannot map the trampoline at its fixed address", r);
-	r = trap_handler_init(path, name ? name : "", text, text_len);
+	r = trap_handler_init(path, name ? name : "", flags, text, text_len);
 	if (r < 0)
 		fail("handler state", r);
 	r = trap_handler_connect();

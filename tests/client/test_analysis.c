@@ -259,7 +259,7 @@ Test(client_analysis, merge_usage)
 	cr_expect_eq(cli_run(json), 2);
 	cli_forget_output();
 	cr_expect_eq(cli_run(o), 2);
-	cr_expect(strstr(cli_err, "--output applies to policy merge only"), "%s", cli_err);
+	cr_expect(strstr(cli_err, "--output applies to policy merge and learn only"), "%s", cli_err);
 }
 
 Test(client_analysis, help_lists_the_analysis_commands)

@@ -110,6 +110,8 @@ struct sg_result *sg_run(const char *const argv[], const struct sg_opts *o);
 const char **sg_shim_argv(const char *policy, const char *cmd, ...) sg_sentinel_;
 /* Run a target under sysgate-run against the harness daemon. */
 struct sg_result *sg_shim(const char *policy, const char *cmd, ...) sg_sentinel_;
+/* Run "sysgatectl -s SOCK ARGS..." (args NULL-terminated, at most 12) as uid/gid 65534. */
+struct sg_result *sg_ctl_as_nobody(const char *const *args);
 /* Run "sysgatectl -s SOCK ARGS..." (NULL-terminated). */
 struct sg_result *sg_ctl(const char *arg, ...) sg_sentinel_;
 /* Run "sysgatectl -s SOCK --json ARGS...", require exit 0, parse stdout as one JSON document. */

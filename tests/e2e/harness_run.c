@@ -303,3 +303,15 @@ const char *sg_status_str(int status)
 			       WCOREDUMP(status) ? ", core dumped" : "");
 	return sg_strf("wait status 0x%x", (unsigned)status);
 }
+
+struct sg_result *sg_ctl_as_nobody(const char *const *args)
+{
+	const char *argv[16] = { sg_ctl_path(), "-s", sg_sock() };
+	struct sg_opts o = { .as_nobody = true };
+	size_t n = 3;
+
+	for (; *args && n < 15; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	return sg_run(argv, &o);
+}

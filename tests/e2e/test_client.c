@@ -141,18 +141,6 @@ static struct sg_proc *root_session(int64_t *ret_id)
 	return p;
 }
 
-static struct sg_result *ctl_as_nobody(const char *const *args)
-{
-	const char *argv[16] = { sg_ctl_path(), "-s", sg_sock() };
-	struct sg_opts o = { .as_nobody = true };
-	size_t n = 3;
-
-	for (; *args && n < 15; args++)
-		argv[n++] = *args;
-	argv[n] = NULL;
-	return sg_run(argv, &o);
-}
-
 Test(client, non_root_sees_none_of_roots_sessions)
 {
 	const char *list_args[] = { "--json", "sessions", NULL };
@@ -167,7 +155,7 @@ Test(client, non_root_sees_none_of_roots_sessions)
 		sg_skip("needs root to run a client as another user");
 	p = root_session(&id);
 
-	r = ctl_as_nobody(list_args);
+	r = sg_ctl_as_nobody(list_args);
 	sg_assert_exit(r, 0);
 	doc = sg_json_parse(r->out, r->cmd);
 	cr_expect(json_object_is_type(doc, json_type_array) && json_object_array_length(doc) == 0,
@@ -176,18 +164,18 @@ Test(client, non_root_sees_none_of_roots_sessions)
 	{
 		const char *one[] = { "--json", "session", sg_strf("%lld", (long long)id), NULL };
 
-		r = ctl_as_nobody(one);
+		r = sg_ctl_as_nobody(one);
 		cr_expect(WIFEXITED(r->status) && WEXITSTATUS(r->status) != 0,
 			  "uid %d got root's session %lld: %s\n%s", SG_NOBODY, (long long)id,
 			  sg_status_str(r->status), r->out);
 		cr_expect_neq(r->err[0], '\0', "no error message");
 	}
-	r = ctl_as_nobody(stats_args);
+	r = sg_ctl_as_nobody(stats_args);
 	sg_assert_exit(r, 0);
 	doc = sg_json_parse(r->out, r->cmd);
 	cr_expect(json_object_array_length(doc) == 0, "uid %d sees root's stats: %s", SG_NOBODY,
 		  r->out);
-	r = ctl_as_nobody(log_args);
+	r = sg_ctl_as_nobody(log_args);
 	sg_assert_exit(r, 0);
 	cr_expect_eq(json_object_array_length(sg_jsonl_parse(r->out, r->cmd)), 0,
 		     "uid %d sees root's records:\n%s", SG_NOBODY, r->out);

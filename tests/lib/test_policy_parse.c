@@ -792,3 +792,32 @@ Test(policy_parse, documented_examples_parse)
 	cr_assert_geq(n, 5, "only %u examples found", n);
 	free(doc);
 }
+
+Test(policy_parse, mode_audit)
+{
+	struct sg_policy *p = parse_ok("version 1\nmode audit\ndefault deny EPERM\nread allow\n");
+
+	cr_assert(p->audit_mode);
+	policy_free(p);
+	p = parse_ok("version 1\nmode enforce\ndefault deny EPERM\n");
+	cr_assert(!p->audit_mode);
+	policy_free(p);
+	p = parse_ok(H);
+	cr_assert(!p->audit_mode);
+	policy_free(p);
+}
+
+Test(policy_parse, mode_errors)
+{
+	expect_error(H "mode loud\n", "t.policy:3:6: error: unknown mode 'loud' (expected audit or enforce)\n"
+				      "mode loud\n"
+				      "     ^\n");
+	expect_error(H "read allow\nmode audit\n",
+		     "t.policy:4:1: error: 'mode' must come before the first rule (line 3)\n"
+		     "mode audit\n"
+		     "^\n");
+	expect_error(H "mode audit\nmode enforce\n",
+		     "t.policy:4:1: error: duplicate 'mode' directive (first on line 3)\n"
+		     "mode enforce\n"
+		     "^\n");
+}

@@ -462,7 +462,17 @@ static size_t b_err_big(void) { size_t n = error_abc(); set32(F(sg_msg_error, er
 static size_t b_reg_mech(void) { size_t n = reg(); set32(F(sg_msg_register, mechanism), SG_MECH_MAX); return n; }
 static size_t b_reg_pid0(void) { size_t n = reg(); set32(F(sg_msg_register, target_pid), 0); return n; }
 static size_t b_reg_pid_neg(void) { size_t n = reg(); set32(F(sg_msg_register, target_pid), 0x80000000u); return n; }
-static size_t b_reg_flags(void) { size_t n = reg(); set32(F(sg_msg_register, flags), 1); return n; }
+static size_t b_reg_flags(void) { size_t n = reg(); set32(F(sg_msg_register, flags), 8); return n; }
+static size_t learn_row(void)
+{
+	struct sg_msg_learn_row r = { .count = 3, .arch = 1, .nr = 41, .n_values = 1, .values = { 2 } };
+
+	return enc(proto_encode_learn_row(buf, sizeof(buf), &r));
+}
+static size_t b_row_values(void) { size_t n = learn_row(); set32(F(sg_msg_learn_row, n_values), SG_LEARN_VALUES_MAX + 1); return n; }
+static size_t b_row_unused(void) { size_t n = learn_row(); set32(F(sg_msg_learn_row, values[3]), 7); return n; }
+static size_t b_row_arg(void) { size_t n = learn_row(); set32(F(sg_msg_learn_row, arg), 6); return n; }
+static size_t b_load_id0(void) { size_t n = enc(proto_encode_policy_load(buf, sizeof(buf), 1, "p", "x", 1)); set32(F(sg_msg_policy_load, id), 0); return n; }
 static size_t b_reg_reserved(void) { size_t n = reg(); set32(F(sg_msg_register, reserved), 1); return n; }
 static size_t b_sess_mech(void) { size_t n = session(); set32(F(sg_msg_session, mechanism), 7); return n; }
 static size_t b_sess_state(void) { size_t n = session(); set32(F(sg_msg_session, state), SG_SESSION_STATE_MAX); return n; }
@@ -534,7 +544,11 @@ static const struct bad_case bad_cases[] = {
 	{ "register mechanism", b_reg_mech, 1, -EBADMSG, "mechanism out of range" },
 	{ "register pid 0", b_reg_pid0, 1, -EBADMSG, "target pid out of range" },
 	{ "register pid > INT32_MAX", b_reg_pid_neg, 1, -EBADMSG, "target pid out of range" },
-	{ "register flags", b_reg_flags, 1, -EBADMSG, "non-zero flags" },
+	{ "register flags", b_reg_flags, 1, -EBADMSG, "unknown flags" },
+	{ "learn row values", b_row_values, 0, -EBADMSG, "too many values" },
+	{ "learn row unused value", b_row_unused, 0, -EBADMSG, "non-zero unused value" },
+	{ "learn row arg", b_row_arg, 0, -EBADMSG, "field out of range" },
+	{ "policy load id 0", b_load_id0, 0, -EBADMSG, "session id 0" },
 	{ "register reserved", b_reg_reserved, 1, -EBADMSG, "non-zero reserved field" },
 	{ "session mechanism", b_sess_mech, 0, -EBADMSG, "mechanism out of range" },
 	{ "session state", b_sess_state, 0, -EBADMSG, "session state out of range" },
