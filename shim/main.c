@@ -171,9 +171,6 @@ static int check_learn(const struct run_opts *o)
 		return shim_errx(-EINVAL, "empty --learn argument");
 	if (o->policy_given || o->audit)
 		return shim_errx(-EINVAL, "--learn allows every call: no --policy or --audit with it");
-	if (o->mechanism == SG_MECH_TRAP) /* the rows wait on the registering connection */
-		return shim_errx(-EINVAL, "--learn needs --mechanism notify or trace (under trap the "
-				 "command registers itself)");
 	if (o->learn_default && policy_learn_check_default(o->learn_default, &e) < 0)
 		return shim_errx(-EINVAL, "invalid --learn-default '%s'%s%s", o->learn_default,
 				 e.msg[0] ? ": " : "", e.msg);
