@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -24,10 +25,25 @@ static const struct {
 	{ 1, 3 }, { 1, 5 }, { 1, 7 }, { 1, 8 }, { 1, 9 }, { 5, 0 }, /* null zero full random urandom tty */
 };
 
-static bool dev_allowed(mode_t mode, dev_t dev)
+/* Allowlisted: in the rule's own MAJOR:MINOR list when it has one, else the default. */
+static bool dev_allowed(const struct emu_ctx *ctx, mode_t mode, dev_t dev)
 {
+	const char *o = ctx->action->emu_opts;
+	unsigned maj, min;
+
 	if (!S_ISCHR(mode))
 		return false;
+	if (o[0]) { /* validated when the policy was loaded */
+		for (const char *w = o; *w; w = *w ? w + 1 : w) {
+			size_t len = strcspn(w, " ");
+
+			if (policy_emu_parse_dev(w, len, &maj, &min) == 0 && major(dev) == maj &&
+			    minor(dev) == min)
+				return true;
+			w += len;
+		}
+		return false;
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(allowed_chr); i++)
 		if (major(dev) == allowed_chr[i].major && minor(dev) == allowed_chr[i].minor)
 			return true;
@@ -110,7 +126,7 @@ int emu_mknod(struct emu_ctx *ctx, bool strict)
 	if (type != S_IFREG && type != S_IFCHR && type != S_IFBLK && type != S_IFIFO &&
 	    type != S_IFSOCK)
 		return -EINVAL;
-	if ((type == S_IFCHR || type == S_IFBLK) && !dev_allowed(mode, dev) && strict) {
+	if ((type == S_IFCHR || type == S_IFBLK) && !dev_allowed(ctx, mode, dev) && strict) {
 		emu_result(ctx, "denied", EPERM, 0);
 		return 0;
 	}
@@ -130,7 +146,7 @@ int emu_mknod(struct emu_ctx *ctx, bool strict)
 		return r;
 
 	perm = mode & 07777 & ~cred.umask;
-	placeholder = (type == S_IFCHR || type == S_IFBLK) && !dev_allowed(mode, dev);
+	placeholder = (type == S_IFCHR || type == S_IFBLK) && !dev_allowed(ctx, mode, dev);
 	r = make_node(parent, last, type, perm, dev, &placeholder);
 	if (r < 0) {
 		emu_result(ctx, "denied", -r, 0);

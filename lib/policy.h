@@ -129,6 +129,8 @@ int policy_check_loadable(const struct sg_policy *p, struct sg_policy_error *ret
  * the first emulate rule, 0 when there is none. */
 int policy_check_no_emulate(const struct sg_policy *p, const char *mechanism,
 			    struct sg_policy_error *reterr);
+/* Parse "MAJOR:MINOR" (len bytes at w), a device of the mknod emulator's allowlist. */
+int policy_emu_parse_dev(const char *w, size_t len, unsigned *ret_major, unsigned *ret_minor);
 /* Index of the emulator called name (stable within a build), or -ENOENT. */
 int policy_emulator_index(const char *name);
 /* Free a policy; accepts NULL, returns NULL. */

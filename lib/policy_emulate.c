@@ -41,13 +41,56 @@ static bool emulator_fits(int idx, const char *syscall)
 	return false;
 }
 
-/* open takes the path prefixes it denies (absolute); the others take no option. */
+/* Parse "MAJOR:MINOR" of len bytes at w (a character device of the mknod allowlist). */
+int policy_emu_parse_dev(const char *w, size_t len, unsigned *ret_major, unsigned *ret_minor)
+{
+	unsigned long maj = 0, min = 0;
+	size_t i = 0, digits = 0;
+
+	for (; i < len && w[i] >= '0' && w[i] <= '9' && maj < 4096; i++, digits++)
+		maj = maj * 10 + (unsigned long)(w[i] - '0');
+	if (digits == 0 || i >= len || w[i] != ':' || maj >= 4096)
+		return -EINVAL;
+	for (i++, digits = 0; i < len && w[i] >= '0' && w[i] <= '9' && min < (1ul << 20); i++, digits++)
+		min = min * 10 + (unsigned long)(w[i] - '0');
+	if (digits == 0 || i != len || min >= (1ul << 20))
+		return -EINVAL;
+	*ret_major = (unsigned)maj;
+	*ret_minor = (unsigned)min;
+	return 0;
+}
+
+/* mknod and mknod-strict take their own allowlist of character devices, MAJOR:MINOR words. */
+static bool mknod_opts_ok(const struct sg_policy *p, const struct sg_rule *r,
+			  struct sg_policy_error *reterr)
+{
+	unsigned maj, min;
+
+	for (const char *w = r->action.emu_opts; *w; w = *w ? w + 1 : w) {
+		size_t len = strcspn(w, " ");
+
+		if (policy_emu_parse_dev(w, len, &maj, &min) < 0) {
+			policy_error_set(reterr, p->file, r->line, r->col, NULL, 0,
+					 "emulator '%s': '%.*s' is not a character device "
+					 "MAJOR:MINOR (major < 4096, minor < 1048576)",
+					 r->action.emulator, (int)len, w);
+			return false;
+		}
+		w += len;
+	}
+	return true;
+}
+
+/* open takes the path prefixes it denies (absolute); mknod its device allowlist; the
+ * others take no option. */
 static bool opts_ok(const struct sg_policy *p, const struct sg_rule *r, int idx,
 		    struct sg_policy_error *reterr)
 {
 	const char *o = r->action.emu_opts;
 	bool is_open = strcmp(emulators[idx].name, "open") == 0;
 
+	if (strncmp(emulators[idx].name, "mknod", 5) == 0)
+		return mknod_opts_ok(p, r, reterr);
 	if (!is_open && o[0]) {
 		policy_error_set(reterr, p->file, r->line, r->col, NULL, 0,
 				 "emulator '%s' takes no options, got '%s'", r->action.emulator, o);

@@ -322,3 +322,21 @@ Test(emulate, a_quiet_emulate_rule_acts_without_a_record)
 	cr_assert_not_null(sg_audit_wait("event", "session-end", NULL), "%s", sg_jtext(sg_audit()));
 	cr_expect_null(sg_audit_find("syscall", "fchownat", NULL), "%s", sg_jtext(sg_audit()));
 }
+
+Test(emulate, a_rule_s_own_allowlist_replaces_the_default)
+{
+	const char *pol = sg_policy("own", "version 1\n"
+					   "default allow\n"
+					   "mknodat emulate mknod 10:200 if arg2 & 0130000 == 0020000\n");
+	const char *tun = sg_strf("%s/tun", sg_dir()), *null = sg_strf("%s/null", sg_dir());
+	struct sg_result *r;
+	struct stat st;
+
+	r = sg_shim(pol, "/bin/sh", "-c",
+		    sg_strf("/bin/mknod %s c 10 200 && /bin/mknod %s c 1 3", tun, null), NULL);
+	sg_assert_exit(r, 0);
+	cr_assert_eq(lstat(tun, &st), 0, "%s: %s", tun, strerror(errno));
+	cr_expect(S_ISCHR(st.st_mode) && st.st_rdev == makedev(10, 200), "tun is not 10:200");
+	cr_assert_eq(lstat(null, &st), 0, "%s: %s", null, strerror(errno));
+	cr_expect(S_ISREG(st.st_mode), "1:3 is not in this rule's list: a placeholder file");
+}

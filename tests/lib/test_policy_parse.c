@@ -821,3 +821,25 @@ Test(policy_parse, mode_errors)
 		     "mode enforce\n"
 		     "^\n");
 }
+
+Test(policy_parse, mknod_takes_its_own_device_allowlist)
+{
+	static const char *const bad[] = { "1", "1:", ":3", "1:3x", "4096:0", "1:1048576", "c1:3" };
+	struct sg_policy_error e;
+	struct sg_policy *p = parse_ok(H "mknodat emulate mknod 1:3 10:200 136:0\n");
+	unsigned maj = 0, min = 0;
+	char text[128], buf[512];
+
+	cr_assert_eq(policy_check_loadable(p, &e), 0, "%s", e.msg);
+	policy_free(p);
+	cr_assert_eq(policy_emu_parse_dev("10:200", 6, &maj, &min), 0);
+	cr_assert(maj == 10 && min == 200);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), H "mknodat emulate mknod-strict 1:5 %s\n", bad[i]);
+		p = parse_ok(text);
+		cr_assert_eq(policy_check_loadable(p, &e), -EINVAL, "%s", bad[i]);
+		policy_error_format(&e, buf, sizeof(buf));
+		cr_expect(strstr(buf, "t.policy:3:1: error: emulator 'mknod-strict':"), "%s", buf);
+		policy_free(p);
+	}
+}
