@@ -173,7 +173,7 @@ static int measure_cheap(struct sg_bench *b, long n, int k,
 /* Each figure the median of its runs; the kinds interleaved so drift hits all alike. */
 static int measure_paths(const struct opts *o, struct sg_bench *b, struct figures *f)
 {
-	double v[7][RUNS_MAX], c[4][RUNS_MAX * CHEAP_SAMPLES];
+	double v[8][RUNS_MAX], c[4][RUNS_MAX * CHEAP_SAMPLES];
 	_cleanup_free_ char *p50 = policy_50(&f->rules);
 	long unrouted = o->calls * 10;
 	int r;
@@ -190,6 +190,11 @@ static int measure_paths(const struct opts *o, struct sg_bench *b, struct figure
 		    (r = raw_notify(o->calls, &v[0][i], &f->sync)) < 0 ||
 		    (r = sg_bench_run(b, "quiet", NULL, "getppid", o->calls, 7, &v[1][i])) < 0 ||
 		    (r = sg_bench_run(b, "logged", NULL, "getppid", o->calls / 10, 7, &v[2][i])) < 0)
+			return r;
+		b->learn = true; /* learning allows getppid: its real result */
+		r = sg_bench_run(b, "learnt", NULL, "getppid", o->calls, -1, &v[7][i]);
+		b->learn = false;
+		if (r < 0)
 			return r;
 		if ((r = raw_trace(o->calls, &v[3][i])) == -EOPNOTSUPP ||
 		    (r == 0 && (r = raw_trap(o->calls, &v[4][i])) == -EOPNOTSUPP))
@@ -221,6 +226,8 @@ static int measure_paths(const struct opts *o, struct sg_bench *b, struct figure
 	 * phases of a second or so, more than the few per cent compared here */
 	f->r_quiet = median_ratio(v[1], v[0], o->runs);
 	f->r_logged = median_ratio(v[2], v[0], o->runs);
+	f->r_learn = median_ratio(v[7], v[0], o->runs);
+	f->sg_learn = median(v[7], o->runs);
 	f->r_allow = median_ratio(c[1], c[0], o->runs * CHEAP_SAMPLES);
 	f->r_allow50 = median_ratio(c[2], c[1], o->runs * CHEAP_SAMPLES);
 	f->r_unrouted = median_ratio(c[3], c[1], o->runs * CHEAP_SAMPLES);

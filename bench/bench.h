@@ -40,6 +40,7 @@ struct sg_bench {
 	char dir[64];       /* private temporary directory */
 	pid_t daemon;       /* sysgated's pid (and process group), 0 when not running */
 	const char *mechanism; /* sysgate-run --mechanism; NULL: its default (notify) */
+	bool learn;         /* sysgate-run --learn DIR/POLICY.policy instead of -p */
 };
 
 /* A sysgate-run in its own process group, its standard output (and input) piped. */
@@ -55,8 +56,8 @@ int sg_bench_start(struct sg_bench *b);
 void sg_bench_stop(struct sg_bench *b);
 /* Write the policy text to DIR/NAME.policy. */
 int sg_bench_policy(struct sg_bench *b, const char *name, const char *text);
-/* Start sysgate-run -p DIR/POLICY.policy -- bench-target ARGS... (policy NULL: bench-target
- * ARGS... alone); NULL-terminated args. */
+/* Start sysgate-run -p DIR/POLICY.policy -- bench-target ARGS... (b->learn: --learn
+ * DIR/POLICY.policy; policy NULL: bench-target ARGS... alone); NULL-terminated args. */
 int sg_spawn(struct sg_bench *b, const char *policy, bool with_stdin, struct sg_proc *p,
 	     const char *const *args);
 /* Read p's output (up to size-1 bytes, until EOF) and reap it, before the
@@ -123,6 +124,7 @@ struct figures {
 	double bare, allow, allow50, raw_notify, sg_quiet, sg_logged, sg_unrouted, trace, trap;
 	double sg_trace, r_trace; /* sysgate trace `fake 7 quiet`; its ratio to raw ptrace */
 	double sg_trap, r_trap; /* sysgate trap, `fake 7 quiet`; its ratio to the raw TRAP loop */
+	double sg_learn, r_learn; /* sysgate-run --learn (every call routed, counted); / raw notify */
 	bool sync, no_trace; /* no_trace: the raw trace/trap code is x86_64 only */
 	int rules;
 	int cheap_samples;   /* processes behind each of bare, allow, allow50, unrouted */

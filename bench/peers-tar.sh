@@ -5,7 +5,8 @@
 # a device fails with EPERM and chown to an unmapped id with EINVAL), with:
 #   bare tar (files-only archive: the baseline; and the full archive), fakeroot, proot -0,
 #   strace fault injection, and sysgate-run with a policy faking mknod/mknodat of devices and
-#   the chown family (routed and recorded; and `quiet`, which the kernel settles alone).
+#   the chown family (routed and recorded; and `quiet`, which the kernel settles alone); and
+#   the cost of learning: sysgate-run --learn on the files-only archive, then its policy.
 # tar runs with its defaults: as uid 0 in the namespace it restores owners and modes.
 # Prints markdown on standard output: per case every exit status seen, median wall time
 # (min-max) of the tool+tar command measured inside the namespace, the ratio to the baseline,
@@ -227,11 +228,21 @@ if [ -n "$SGRUN" ] && [ -x "$SGRUN" ] && [ -r "$USERNS" ]; then
 		"$SGRUN" --embedded --log /dev/null -p "$USERNS" -- tar
 	run_case "sysgate-run, devices and chown faked \`quiet\` (kernel only, no nodes)" "$T/full.tar" \
 		"$SGRUN" ${SOCK:+--socket "$SOCK"} -p "$T/fake-quiet.policy" -- tar
+	# learning (issue 7): every call routed to the daemon and counted there, beside the
+	# baseline (the same files-only archive); then the policy it wrote, enforced
+	run_case "sysgate-run --learn, files-only archive (every call routed and counted)" \
+		"$T/files.tar" "$SGRUN" ${SOCK:+--socket "$SOCK"} --learn "$T/learnt.policy" -- tar
+	if [ -s "$T/learnt.policy" ]; then
+		run_case "sysgate-run -p the learnt policy, files-only archive" "$T/files.tar" \
+			"$SGRUN" ${SOCK:+--socket "$SOCK"} -p "$T/learnt.policy" -- tar
+	else absent "sysgate-run -p the learnt policy" "--learn wrote no policy"; fi
 else
 	absent "sysgate-run" "no --sysgate-run given, or $USERNS missing"
 fi
 
 # ---- report --------------------------------------------------------------------------------
+learnt=
+[ ! -s "$T/learnt.policy" ] || learnt="$(grep -c ' allow' "$T/learnt.policy") allow rules, $(grep '^default' "$T/learnt.policy")"
 echo "Archive: $DEVICES char devices, $FIFOS fifos, $FILES files in $DIRS dirs, 10 symlinks;" \
 	"owners ${owners[*]}; full.tar $(du -k "$T/full.tar" | cut -f1) KiB; $RUNS runs per case;" \
 	"fs $(stat -f -c %T "$T"). Inside \`unshare -Ur\`: uid_map '$uidmap'; \`mknod c 1 3\` -> $probe"
@@ -246,7 +257,9 @@ echo "Expected: $DEVICES char devices, $FIFOS fifos, exit 0. Modes/owners ok: en
 	"policies/userns.policy (device nodes made by sysgated: real for the allowlisted null, zero," \
 	"full, random, urandom, tty when the daemon is root outside the namespace, empty placeholder" \
 	"files when it is a private daemon inside it; chown to unmapped ids faked; fifos in the" \
-	"kernel), and, for the floor of pure kernel-side faking (nodes absent), \`$(grep -v '^#' "$T/fake-quiet.policy" | grep -v '^version\|^default' | paste -sd';' | sed 's/ \+/ /g')\`."
+	"kernel), and, for the floor of pure kernel-side faking (nodes absent), \`$(grep -v '^#' "$T/fake-quiet.policy" | grep -v '^version\|^default' | paste -sd';' | sed 's/ \+/ /g')\`." \
+	"The --learn row routes every syscall to the daemon, which counts it (no record); the next" \
+	"row enforces the policy that run wrote (${learnt:-no policy}): its allows stay in the kernel."
 echo
 echo "Standard error of each case's last run, by kind (numbers as N):"
 echo

@@ -57,6 +57,8 @@ static void report_paths(FILE *out, const struct figures *f)
 		f->sg_quiet, f->r_quiet, met(f->r_quiet <= 1.25));
 	fprintf(out, "| sysgate notify, `fake 7` (routed and recorded in the audit log) | %.0f | %.2f x raw notify | |\n",
 		f->sg_logged, f->r_logged);
+	fprintf(out, "| sysgate notify, `sysgate-run --learn` (every call routed, counted, allowed) | %.0f | %.2f x raw notify | |\n",
+		f->sg_learn, f->r_learn);
 	if (f->no_trace)
 		fprintf(out, "| sysgate trace | not measured: the bench's raw ptrace loop is x86_64 only | | <= 1.25 x raw ptrace: not measured |\n");
 	else

@@ -172,8 +172,8 @@ int sg_bench_policy(struct sg_bench *b, const char *name, const char *text)
 	return fclose(f) == 0 ? 0 : -EIO;
 }
 
-/* Start sysgate-run -s DIR/sock -p DIR/POLICY.policy -- bench-target ARGS..., or
- * bench-target ARGS... alone when policy is NULL. */
+/* Start sysgate-run -s DIR/sock -p DIR/POLICY.policy -- bench-target ARGS... (b->learn:
+ * --learn DIR/POLICY.policy), or bench-target ARGS... alone when policy is NULL. */
 int sg_spawn(struct sg_bench *b, const char *policy, bool with_stdin, struct sg_proc *p,
 	     const char *const *args)
 {
@@ -187,7 +187,8 @@ int sg_spawn(struct sg_bench *b, const char *policy, bool with_stdin, struct sg_
 	sock_path(b, sock, sizeof(sock));
 	snprintf(pol, sizeof(pol), "%s/%s.policy", b->dir, policy ? policy : "");
 	if (policy) {
-		argv[n++] = run, argv[n++] = "-s", argv[n++] = sock, argv[n++] = "-p";
+		argv[n++] = run, argv[n++] = "-s", argv[n++] = sock;
+		argv[n++] = b->learn ? "--learn" : "-p";
 		argv[n++] = pol;
 		if (b->mechanism)
 			argv[n++] = "-m", argv[n++] = b->mechanism;

@@ -164,8 +164,8 @@ int tar_run(struct sg_bench *b, int runs, char **ret_md)
 		goto out;
 	}
 	setpgid(pid, pid);
-	/* proot is ~100x slower than tar: allow 7 cases x runs x 300 s at most, in all */
-	r = read_all(pipefd[0], mono_ms() + 7LL * runs * 300 * 1000 + 60000, &out);
+	/* proot is ~100x slower than tar: allow 10 cases x runs x 300 s at most, in all */
+	r = read_all(pipefd[0], mono_ms() + 10LL * runs * 300 * 1000 + 60000, &out);
 	close(pipefd[0]);
 	if (r < 0)
 		stop_group(pid, &st);
