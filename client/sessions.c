@@ -7,8 +7,17 @@
 #include "sysgatectl.h"
 
 static const char *const headers[] = {
-	"ID", "PID", "UID", "MECH", "STATE", "POLICY", "STARTED", "ALLOW", "DENY", "FAKE", "KILL",
+	"ID", "PID", "UID", "MECH", "MODE", "STATE", "POLICY", "STARTED", "ALLOW", "DENY", "FAKE",
+	"KILL",
 };
+
+/* "enforce", "audit" or "learn". */
+static const char *mode_name(uint32_t flags)
+{
+	if (flags & SG_SESSION_LEARNING)
+		return "learn";
+	return flags & SG_SESSION_AUDIT ? "audit" : "enforce";
+}
 
 static const char *state_name(uint32_t state)
 {
@@ -43,6 +52,9 @@ struct json_object *session_to_json(const struct sg_msg *m)
 	json_object_object_add(o, "uid", json_object_new_int64(s->uid));
 	json_object_object_add(o, "gid", json_object_new_int64(s->gid));
 	json_object_object_add(o, "mechanism", json_object_new_string(mech_name(s->mechanism)));
+	json_object_object_add(o, "mode", json_object_new_string(mode_name(s->flags)));
+	json_object_object_add(o, "routes_all",
+			       json_object_new_boolean(!!(s->flags & SG_SESSION_ROUTES_ALL)));
 	json_object_object_add(o, "state", json_object_new_string(state_name(s->state)));
 	json_object_object_add(o, "policy", json_object_new_string(m->str));
 	json_object_object_add(o, "started", json_object_new_string(format_rfc3339(
@@ -62,6 +74,9 @@ static int add_row(const struct sg_msg *m, struct table *t)
 	r |= table_add(t, "%" PRIu32, s->target_pid);
 	r |= table_add(t, "%" PRIu32, s->uid);
 	r |= table_add(t, "%s", mech_name(s->mechanism));
+	/* '*': the filter routes every call, a policy of any rules can be loaded */
+	r |= table_add(t, "%s%s", mode_name(s->flags),
+		       s->flags & SG_SESSION_ROUTES_ALL ? "*" : "");
 	r |= table_add(t, "%s", state_name(s->state));
 	r |= table_add(t, "%s", m->str);
 	r |= table_add(t, "%s", format_rfc3339(s->started_usec, false, started, sizeof(started)));
@@ -75,7 +90,7 @@ int ctl_sessions(const struct ctl_config *cfg)
 {
 	static const struct ctl_list_view view = {
 		.what = "sessions", .row_type = SG_MSG_SESSION,
-		.n_cols = ARRAY_SIZE(headers), .headers = headers, .align = "rrrllllrrrr",
+		.n_cols = ARRAY_SIZE(headers), .headers = headers, .align = "rrrlllllrrrr",
 		.add_row = add_row, .to_json = session_to_json,
 	};
 	uint8_t pkt[64];
@@ -87,13 +102,14 @@ int ctl_sessions(const struct ctl_config *cfg)
 static int print_one_human(const struct sg_msg *m)
 {
 	static const char *const labels[] = {
-		"id", "pid", "uid", "gid", "mechanism", "state", "policy", "started",
-		"allow", "deny", "fake", "kill", "emulate", "audit",
+		"id", "pid", "uid", "gid", "mechanism", "mode", "routes all", "state", "policy",
+		"started", "allow", "deny", "fake", "kill", "emulate", "audit",
 	};
 	const struct sg_msg_session *s = &m->u.session;
 	char id[24], pid[16], uid[16], gid[16], started[64], counts[SG_NCOUNTS][24];
 	const char *values[ARRAY_SIZE(labels)] = {
-		id, pid, uid, gid, mech_name(s->mechanism), state_name(s->state), m->str,
+		id, pid, uid, gid, mech_name(s->mechanism), mode_name(s->flags),
+		s->flags & SG_SESSION_ROUTES_ALL ? "yes" : "no", state_name(s->state), m->str,
 		format_rfc3339(s->started_usec, true, started, sizeof(started)),
 	};
 
@@ -103,7 +119,7 @@ static int print_one_human(const struct sg_msg *m)
 	snprintf(gid, sizeof(gid), "%" PRIu32, s->gid);
 	for (unsigned i = 0; i < SG_NCOUNTS; i++) {
 		snprintf(counts[i], sizeof(counts[i]), "%" PRIu64, s->counts[i]);
-		values[8 + i] = counts[i];
+		values[10 + i] = counts[i];
 	}
 	return kv_print(stdout, ARRAY_SIZE(labels), labels, values);
 }

@@ -263,6 +263,9 @@ static int send_session(struct conn *c, const struct session *s)
 	m.gid = s->gid;
 	m.mechanism = s->mech;
 	m.state = s->state;
+	m.flags = (s->policy->audit_mode ? SG_SESSION_AUDIT : 0) |
+		  ((s->compile_flags & SG_COMPILE_ROUTE_ALL) ? SG_SESSION_ROUTES_ALL : 0) |
+		  ((s->reg_flags & SG_REG_LEARN) ? SG_SESSION_LEARNING : 0);
 	n = proto_encode_session(c->d->obuf, SG_MSG_MAX, &m, s->policy->file);
 	return n < 0 ? (int)n : conn_send(c, c->d->obuf, (size_t)n, false);
 }

@@ -25,7 +25,7 @@ _Static_assert(sizeof(struct sg_msg_session_mode) == 16, "sg_msg_session_mode si
 _Static_assert(sizeof(struct sg_msg_policy_load) == 16, "sg_msg_policy_load size");
 _Static_assert(sizeof(struct sg_msg_learn_row) == 48 + 8 * SG_LEARN_VALUES_MAX,
 	       "sg_msg_learn_row size");
-_Static_assert(sizeof(struct sg_msg_session) == 88, "sg_msg_session size");
+_Static_assert(sizeof(struct sg_msg_session) == 96, "sg_msg_session size");
 _Static_assert(sizeof(struct sg_msg_stats_req) == 8, "sg_msg_stats_req size");
 _Static_assert(sizeof(struct sg_msg_stat) == 64, "sg_msg_stat size");
 _Static_assert(sizeof(struct sg_msg_subscribe) == 16, "sg_msg_subscribe size");
@@ -308,10 +308,12 @@ ssize_t proto_encode_session(void *buf, size_t size, const struct sg_msg_session
 	struct sg_msg_session m;
 	struct wire_str ws = { policy_name, policy_name ? strlen(policy_name) : 0 };
 
-	if (!s || s->mechanism >= SG_MECH_MAX || s->state >= SG_SESSION_STATE_MAX)
+	if (!s || s->mechanism >= SG_MECH_MAX || s->state >= SG_SESSION_STATE_MAX ||
+	    (s->flags & ~(uint32_t)SG_SESSION_KNOWN))
 		return -EINVAL;
 	m = *s;
 	m.policy_len = 0;
+	m.reserved = 0;
 	return encode(buf, size, SG_MSG_SESSION, &m, sizeof(m), &ws, 1);
 }
 
@@ -435,6 +437,10 @@ static const char *check_fields(uint16_t type, const struct sg_msg *m)
 			return "mechanism out of range";
 		if (m->u.session.state >= SG_SESSION_STATE_MAX)
 			return "session state out of range";
+		if (m->u.session.flags & ~(uint32_t)SG_SESSION_KNOWN)
+			return "unknown flags";
+		if (m->u.session.reserved != 0)
+			return "non-zero reserved field";
 		break;
 	case SG_MSG_SUBSCRIBE:
 		if (m->u.subscribe.flags == 0)

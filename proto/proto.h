@@ -75,6 +75,14 @@ enum sg_session_state {
 	SG_SESSION_STATE_MAX
 };
 
+/* sg_msg_session.flags: how the session is supervised now. */
+enum sg_session_flags {
+	SG_SESSION_AUDIT = 1 << 0,      /* audit mode: would-be denials allowed and recorded */
+	SG_SESSION_ROUTES_ALL = 1 << 1, /* its filter routes every call (swappable, learnable) */
+	SG_SESSION_LEARNING = 1 << 2,   /* sysgate-run --learn */
+	SG_SESSION_KNOWN = SG_SESSION_AUDIT | SG_SESSION_ROUTES_ALL | SG_SESSION_LEARNING,
+};
+
 struct sg_hdr {
 	uint32_t magic;   /* SG_PROTO_MAGIC */
 	uint16_t version; /* SG_PROTO_VERSION */
@@ -163,7 +171,9 @@ struct sg_msg_session {
 	uint32_t uid, gid; /* owner, from SO_PEERCRED of the registering shim */
 	uint32_t mechanism;
 	uint32_t state; /* enum sg_session_state */
+	uint32_t flags; /* SG_SESSION_* */
 	uint32_t policy_len; /* policy display name, NUL included; then the name */
+	uint32_t reserved; /* 0 */
 };
 
 struct sg_msg_stats_req {

@@ -131,7 +131,7 @@ Test(client_output, session_json_from_a_decoded_message)
 	o = session_to_json(&m);
 	cr_assert_str_eq(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
 			 "{\"id\":3,\"pid\":77,\"uid\":1000,\"gid\":100,\"mechanism\":\"notify\","
-			 "\"state\":\"running\",\"policy\":\"strict\","
+			 "\"mode\":\"enforce\",\"routes_all\":false,\"state\":\"running\",\"policy\":\"strict\","
 			 "\"started\":\"2023-11-14T22:13:20.000001Z\",\"counts\":{\"allow\":9,"
 			 "\"deny\":8,\"fake\":7,\"kill\":6,\"emulate\":5,\"audit\":4}}");
 	json_object_put(o);

@@ -73,7 +73,8 @@ static void send_sessions(void)
 	struct sg_msg_session s2 = { .id = 12, .started_usec = 1700000100000000ull,
 				     .counts = { 3, 0, 1, 1, 0, 0 }, .target_pid = 2000,
 				     .uid = 1000, .gid = 1000, .mechanism = SG_MECH_NOTIFY,
-				     .state = SG_SESSION_STARTING };
+				     .state = SG_SESSION_STARTING,
+				     .flags = SG_SESSION_AUDIT | SG_SESSION_ROUTES_ALL };
 
 	cli_expect(SG_MSG_SESSIONS_REQ);
 	cli_reply(proto_encode_session(cli_buf, sizeof(cli_buf), &s1, "default"));
@@ -91,9 +92,9 @@ Test(client_peer, sessions_table)
 	send_sessions();
 	cr_assert_eq(cli_finish(), 0, "stderr: %s", cli_err);
 	cr_assert_str_eq(cli_out,
-		"ID   PID   UID  MECH    STATE     POLICY   STARTED               ALLOW  DENY  FAKE  KILL\n"
-		" 1   100     0  notify  running   default  2023-11-14T22:13:20Z     10     2     0     0\n"
-		"12  2000  1000  notify  starting  strict   2023-11-14T22:15:00Z      3     0     1     1\n");
+		"ID   PID   UID  MECH    MODE     STATE     POLICY   STARTED               ALLOW  DENY  FAKE  KILL\n"
+		" 1   100     0  notify  enforce  running   default  2023-11-14T22:13:20Z     10     2     0     0\n"
+		"12  2000  1000  notify  audit*   starting  strict   2023-11-14T22:15:00Z      3     0     1     1\n");
 }
 
 Test(client_peer, sessions_json)
@@ -114,6 +115,10 @@ Test(client_peer, sessions_json)
 	cr_assert_eq(json_object_get_int64(v), 12);
 	cr_assert(json_object_object_get_ex(s, "state", &v));
 	cr_assert_str_eq(json_object_get_string(v), "starting");
+	cr_assert(json_object_object_get_ex(s, "mode", &v));
+	cr_assert_str_eq(json_object_get_string(v), "audit");
+	cr_assert(json_object_object_get_ex(s, "routes_all", &v));
+	cr_assert(json_object_get_boolean(v));
 	cr_assert(json_object_object_get_ex(s, "started", &v));
 	cr_assert_str_eq(json_object_get_string(v), "2023-11-14T22:15:00.000000Z");
 	cr_assert(json_object_object_get_ex(s, "counts", &v));
@@ -293,7 +298,8 @@ Test(client_peer, session_human)
 	struct sg_msg_session s = { .id = 12, .started_usec = 1700000100000000ull,
 				    .counts = { 3, 0, 1, 1, 0, 0 }, .target_pid = 2000,
 				    .uid = 1000, .gid = 100, .mechanism = SG_MECH_NOTIFY,
-				    .state = SG_SESSION_RUNNING };
+				    .state = SG_SESSION_RUNNING,
+				    .flags = SG_SESSION_LEARNING | SG_SESSION_ROUTES_ALL };
 
 	cli_listen();
 	cli_spawn(cli_sock, args);
@@ -301,18 +307,20 @@ Test(client_peer, session_human)
 	cr_assert_eq(cli_expect(SG_MSG_SESSION_REQ).u.session_req.id, 12);
 	cli_reply(proto_encode_session(cli_buf, sizeof(cli_buf), &s, "strict"));
 	cr_assert_eq(cli_finish(), 0, "stderr: %s", cli_err);
-	cr_assert_str_eq(cli_out, "id:        12\n"
-			      "pid:       2000\n"
-			      "uid:       1000\n"
-			      "gid:       100\n"
-			      "mechanism: notify\n"
-			      "state:     running\n"
-			      "policy:    strict\n"
-			      "started:   2023-11-14T22:15:00.000000Z\n"
-			      "allow:     3\n"
-			      "deny:      0\n"
-			      "fake:      1\n"
-			      "kill:      1\n"
-			      "emulate:   0\n"
-			      "audit:     0\n");
+	cr_assert_str_eq(cli_out, "id:         12\n"
+			      "pid:        2000\n"
+			      "uid:        1000\n"
+			      "gid:        100\n"
+			      "mechanism:  notify\n"
+			      "mode:       learn\n"
+			      "routes all: yes\n"
+			      "state:      running\n"
+			      "policy:     strict\n"
+			      "started:    2023-11-14T22:15:00.000000Z\n"
+			      "allow:      3\n"
+			      "deny:       0\n"
+			      "fake:       1\n"
+			      "kill:       1\n"
+			      "emulate:    0\n"
+			      "audit:      0\n");
 }

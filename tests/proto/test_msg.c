@@ -213,7 +213,7 @@ Test(proto_msg, session_round_trips)
 	struct sg_msg_session s = {
 		.id = 5, .started_usec = 1700000000123456ull, .counts = { 1, 2, 3, 4, 5, 6 },
 		.target_pid = 321, .uid = 1000, .gid = 1001, .mechanism = SG_MECH_TRACE,
-		.state = SG_SESSION_RUNNING,
+		.state = SG_SESSION_RUNNING, .flags = SG_SESSION_AUDIT | SG_SESSION_ROUTES_ALL,
 	};
 	size_t n = enc(proto_encode_session(buf, sizeof(buf), &s, "strict"));
 	struct sg_msg m = decode_ok(n, NULL, 0);
@@ -228,6 +228,7 @@ Test(proto_msg, session_round_trips)
 	cr_assert_eq(m.u.session.gid, 1001);
 	cr_assert_eq(m.u.session.mechanism, SG_MECH_TRACE);
 	cr_assert_eq(m.u.session.state, SG_SESSION_RUNNING);
+	cr_assert_eq(m.u.session.flags, SG_SESSION_AUDIT | SG_SESSION_ROUTES_ALL);
 	cr_assert_str_eq(m.str, "strict");
 }
 
@@ -327,6 +328,9 @@ Test(proto_msg, encoders_refuse_bad_arguments)
 	{
 		struct sg_msg_session s = { .state = SG_SESSION_STATE_MAX };
 
+		cr_assert_eq(proto_encode_session(buf, sizeof(buf), &s, "p"), -EINVAL);
+		s.state = SG_SESSION_RUNNING;
+		s.flags = SG_SESSION_KNOWN + 1;
 		cr_assert_eq(proto_encode_session(buf, sizeof(buf), &s, "p"), -EINVAL);
 	}
 }
@@ -476,6 +480,8 @@ static size_t b_load_id0(void) { size_t n = enc(proto_encode_policy_load(buf, si
 static size_t b_reg_reserved(void) { size_t n = reg(); set32(F(sg_msg_register, reserved), 1); return n; }
 static size_t b_sess_mech(void) { size_t n = session(); set32(F(sg_msg_session, mechanism), 7); return n; }
 static size_t b_sess_state(void) { size_t n = session(); set32(F(sg_msg_session, state), SG_SESSION_STATE_MAX); return n; }
+static size_t b_sess_flags(void) { size_t n = session(); set32(F(sg_msg_session, flags), SG_SESSION_KNOWN + 1); return n; }
+static size_t b_sess_reserved(void) { size_t n = session(); set32(F(sg_msg_session, reserved), 1); return n; }
 static size_t b_status_reserved(void)
 {
 	struct sg_msg_status st = { 0 };
@@ -552,6 +558,8 @@ static const struct bad_case bad_cases[] = {
 	{ "register reserved", b_reg_reserved, 1, -EBADMSG, "non-zero reserved field" },
 	{ "session mechanism", b_sess_mech, 0, -EBADMSG, "mechanism out of range" },
 	{ "session state", b_sess_state, 0, -EBADMSG, "session state out of range" },
+	{ "session flags", b_sess_flags, 0, -EBADMSG, "unknown flags" },
+	{ "session reserved", b_sess_reserved, 0, -EBADMSG, "non-zero reserved field" },
 	{ "status reserved", b_status_reserved, 0, -EBADMSG, "non-zero reserved field" },
 	{ "subscribe no flag", b_sub_none, 0, -EBADMSG, "subscribe without flags" },
 	{ "subscribe flag 4", b_sub_unknown, 0, -EBADMSG, "unknown subscribe flags" },
