@@ -372,6 +372,7 @@ struct sysgated *daemon_free(struct sysgated *d)
 	while ((s = TAILQ_FIRST(&d->sessions)))
 		session_end(s, "daemon shutting down");
 	trace_done(d);
+	idmap_free(d);
 	control_stop(d);
 	socket_remove(d);
 	d->listen_fd = safe_close(d->listen_fd);

@@ -186,6 +186,7 @@ struct sysgated {
 	bool sync_wake;               /* the wake-up mode of notify listeners */
 	bool sync_wake_unsupported;   /* the kernel refused the flag */
 	struct trace_map *trace; /* trace.c: the tracees; NULL before the first trace session */
+	struct idmap_cache *idmap; /* idmap.c: user namespaces' id maps; NULL before the first */
 	size_t n_learnt; /* connections holding an ended learning session's rows */
 };
 
@@ -350,6 +351,11 @@ int trace_track(struct session *s, pid_t pid);
 void trace_session_gone(struct session *s);
 /* Free the tracee map and its SIGCHLD event (after every session). */
 void trace_done(struct sysgated *d);
+
+/* idmap.c */
+
+/* Close the user namespaces d's id-map cache holds and free it (at shutdown). */
+void idmap_free(struct sysgated *d);
 
 /* trap.c */
 

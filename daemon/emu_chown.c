@@ -29,12 +29,6 @@ static void allow(struct emu_ctx *ctx)
 	ctx->kind = SG_ACT_ALLOW;
 }
 
-/* 1 when id (or -1, "unchanged") is inside the map, 0 when not, -errno. */
-static int id_ok(pid_t tid, bool gid, uint32_t id)
-{
-	return id == UINT32_MAX ? 1 : tid_mapped(tid, gid, id);
-}
-
 /* emulate chown; see emulate.h. */
 int emu_chown(struct emu_ctx *ctx)
 {
@@ -42,7 +36,7 @@ int emu_chown(struct emu_ctx *ctx)
 	unsigned base = c->nr == __NR_fchownat ? 2 : 1;
 	uint32_t uid = (uint32_t)c->args[base], gid = (uint32_t)c->args[base + 1];
 	char path[PATH_MAX];
-	int ru, rg;
+	int r;
 
 	put_int(ctx, "uid", uid == UINT32_MAX ? -1 : (int64_t)uid);
 	put_int(ctx, "gid", gid == UINT32_MAX ? -1 : (int64_t)gid);
@@ -51,13 +45,10 @@ int emu_chown(struct emu_ctx *ctx)
 	else if (ctx->record) /* for the record only: the decision uses registers alone */
 		(void)emu_read_path(ctx, "path", c->args[c->nr == __NR_fchownat ? 1 : 0], path,
 				    sizeof(path));
-	ru = id_ok(c->tid, false, uid);
-	rg = id_ok(c->tid, true, gid);
-	if (ru < 0)
-		return ru;
-	if (rg < 0)
-		return rg;
-	if (ru && rg)
+	r = tid_mapped(ctx->s->d, c->tid, uid, gid);
+	if (r < 0)
+		return r;
+	if (r)
 		allow(ctx); /* the namespace maps both: the kernel does it as the caller */
 	else
 		emu_result(ctx, "faked", 0, 0);

@@ -76,8 +76,13 @@ struct tcred_saved {
 int tcred_become(pid_t tid, const struct tcred *cred, struct tcred_saved *st);
 /* Undo tcred_become(). */
 void tcred_restore(struct tcred_saved *st);
-/* Whether id is inside the task's uid_map (uid) or gid_map; -errno when unreadable. */
-int tid_mapped(pid_t tid, bool gid, uint32_t id);
+
+/* idmap.c */
+
+/* 1 when uid is inside the task's uid_map and gid inside its gid_map (-1, "unchanged",
+ * is inside both), 0 when not, -errno when unreadable (-ESRCH: the task is gone).  The
+ * maps of a few namespaces are cached in d, each namespace held open (d NULL: no cache). */
+int tid_mapped(struct sysgated *d, pid_t tid, uint32_t uid, uint32_t gid);
 
 /* emulate.c */
 

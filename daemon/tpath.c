@@ -171,37 +171,6 @@ int tcred_read(pid_t tid, struct tcred *ret)
 	return 0;
 }
 
-/* Whether id is in the task's uid_map or gid_map; see emulate.h. */
-int tid_mapped(pid_t tid, bool gid, uint32_t id)
-{
-	char path[64], text[4096];
-	const char *p;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)tid, gid ? "gid_map" : "uid_map");
-	n = proc_read(path, text, sizeof(text));
-	if (n < 0)
-		return n == -ENOENT ? -ESRCH : (int)n;
-	/* "inside outside count" per line; inside is in the task's own namespace. */
-	for (p = text; *p; ) {
-		unsigned long inside, outside, count;
-		char *end;
-
-		inside = strtoul(p, &end, 10);
-		outside = strtoul(end, &end, 10);
-		count = strtoul(end, &end, 10);
-		(void)outside;
-		if (end == p)
-			break;
-		if (id >= inside && id - inside < count)
-			return 1;
-		p = strchrnul(end, '\n');
-		if (*p)
-			p++;
-	}
-	return 0;
-}
-
 /* Supplementary groups from /proc/TID/status ("Groups:\t1 2 3"). */
 static int task_groups(pid_t tid, gid_t *ret, int max)
 {

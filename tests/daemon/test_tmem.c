@@ -109,7 +109,8 @@ Test(tpath, credentials_and_maps_of_a_task)
 	cr_expect_eq(cred.fsuid, getuid());
 	cr_expect_eq(cred.fsgid, getgid());
 	cr_expect_eq(cred.umask, 027);
-	cr_expect_eq(tid_mapped(pid, false, getuid()), 1);
+	cr_expect_eq(tid_mapped(NULL, pid, getuid(), getgid()), 1);
+	cr_expect_eq(tid_mapped(NULL, pid, UINT32_MAX, getgid()), 1);
 	reap(pid);
 }
 
