@@ -124,23 +124,35 @@ static int print_one_human(const struct sg_msg *m)
 	return kv_print(stdout, ARRAY_SIZE(labels), labels, values);
 }
 
+/* Connect and send one request about session cfg->session_id, whose reply must be of
+ * type want; the caller ends c (a reply's strings live in it). */
+static int session_request(const struct ctl_config *cfg, struct ctl_conn *c, const void *pkt,
+			   ssize_t len, uint16_t want, struct sg_msg *m)
+{
+	char what[48];
+	int r;
+
+	snprintf(what, sizeof(what), "session %" PRIu64, cfg->session_id);
+	r = ctl_connect(cfg, c);
+	if (r < 0)
+		return r;
+	r = ctl_request(c, pkt, len, what, m);
+	if (r >= 0 && m->type != want)
+		r = ctl_unexpected(what, m);
+	return r;
+}
+
 /* sysgatectl session ID */
 int ctl_session(const struct ctl_config *cfg)
 {
 	struct ctl_conn c = { .fd = -EBADF };
 	uint8_t pkt[64];
-	char what[48];
 	struct sg_msg m;
 	int r;
 
-	snprintf(what, sizeof(what), "session %" PRIu64, cfg->session_id);
-	r = ctl_connect(cfg, &c);
-	if (r < 0)
-		return r;
-	r = ctl_request(&c, pkt, proto_encode_session_req(pkt, sizeof(pkt), cfg->session_id), what,
-			&m);
-	if (r >= 0 && m.type != SG_MSG_SESSION)
-		r = ctl_unexpected(what, &m);
+	r = session_request(cfg, &c, pkt, proto_encode_session_req(pkt, sizeof(pkt),
+								   cfg->session_id),
+			    SG_MSG_SESSION, &m);
 	if (r >= 0 && cfg->json) {
 		struct json_object *o = session_to_json(&m);
 
@@ -158,18 +170,12 @@ int ctl_session_mode(const struct ctl_config *cfg)
 {
 	struct ctl_conn c = { .fd = -EBADF };
 	uint8_t pkt[64];
-	char what[48];
 	struct sg_msg m;
 	int r;
 
-	snprintf(what, sizeof(what), "session %" PRIu64, cfg->session_id);
-	r = ctl_connect(cfg, &c);
-	if (r < 0)
-		return r;
-	r = ctl_request(&c, pkt, proto_encode_session_mode(pkt, sizeof(pkt), cfg->session_id,
-							   cfg->audit), what, &m);
-	if (r >= 0 && m.type != SG_MSG_ACK)
-		r = ctl_unexpected(what, &m);
+	r = session_request(cfg, &c, pkt, proto_encode_session_mode(pkt, sizeof(pkt),
+								    cfg->session_id, cfg->audit),
+			    SG_MSG_ACK, &m);
 	if (r >= 0)
 		printf("session %" PRIu64 ": %s\n", cfg->session_id, cfg->audit ? "audit" : "enforce");
 	ctl_conn_done(&c);
