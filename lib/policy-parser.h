@@ -30,6 +30,7 @@ struct parser {
 	size_t line_len, pos;
 	unsigned lineno;
 	unsigned version_line, default_line, arch_line, first_rule_line, mode_line;
+	unsigned unreachable_line;
 };
 
 /* policy_rule.c */
@@ -46,6 +47,8 @@ unsigned pp_col_after(const struct token *t);
 int pp_fail(struct parser *ps, unsigned col, const char *fmt, ...) _printf_(3, 4);
 /* A number token; -EINVAL with an error when it is not one. */
 int pp_parse_number(struct parser *ps, const struct token *t, uint64_t *ret);
+/* An errno, by name (EPERM) or number (1..4095). */
+int pp_parse_errno(struct parser *ps, const struct token *t, int *ret);
 /* action := allow | deny [ERRNO] | errno ERRNO | fake [VALUE] | kill | emulate NAME */
 int pp_parse_action(struct parser *ps, const struct token *after, struct sg_action *a);
 /* tail := [if conds] [log] [audit] [quiet], modifiers in any order; r NULL for `default`. */

@@ -100,6 +100,8 @@ struct sg_policy {
 	size_t n_index[SG_MAX_ARCHES];
 	uint64_t hash; /* FNV-1a 64 of the policy text */
 	bool audit_mode; /* 'mode audit': deny and kill are allowed and recorded audit:true */
+	int unreachable_errno; /* 'unreachable ERRNO': trapped calls when the daemon cannot be
+				* reached (trap mechanism); 0: the default, ENOSYS */
 };
 
 /* A parse or load error: where, what, and the offending line for the caret. */

@@ -84,6 +84,28 @@ static int parse_mode(struct parser *ps, const struct token *kw)
 	return pp_expect_end(ps);
 }
 
+/* unreachable := 'unreachable' ERRNO ; once, before the first rule. */
+static int parse_unreachable(struct parser *ps, const struct token *kw)
+{
+	struct token e;
+	int r;
+
+	if (ps->unreachable_line)
+		return pp_fail(ps, kw->col, "duplicate 'unreachable' directive (first on line %u)",
+			       ps->unreachable_line);
+	if (ps->first_rule_line)
+		return pp_fail(ps, kw->col, "'unreachable' must come before the first rule (line %u)",
+			       ps->first_rule_line);
+	e = pp_lex(ps);
+	if (e.kind == TOK_END)
+		return pp_fail(ps, pp_col_after(kw), "missing errno after 'unreachable' (e.g. EPERM)");
+	r = pp_parse_errno(ps, &e, &ps->p->unreachable_errno);
+	if (r < 0)
+		return r;
+	ps->unreachable_line = ps->lineno;
+	return pp_expect_end(ps);
+}
+
 /* arch := 'arch' NAME... ; before the first rule, since rules resolve per arch. */
 static int parse_arch(struct parser *ps, const struct token *kw)
 {
@@ -242,6 +264,8 @@ static int parse_line(struct parser *ps)
 		return parse_arch(ps, &t);
 	if (pp_tok_is(&t, "mode"))
 		return parse_mode(ps, &t);
+	if (pp_tok_is(&t, "unreachable"))
+		return parse_unreachable(ps, &t);
 	if (t.kind != TOK_WORD)
 		return pp_fail(ps, t.col, "unexpected '%.*s'", TOK(&t));
 	return parse_rule(ps, t);

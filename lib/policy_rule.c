@@ -101,7 +101,7 @@ int pp_parse_number(struct parser *ps, const struct token *t, uint64_t *ret)
 	return 0;
 }
 
-static int parse_errno(struct parser *ps, const struct token *t, int *ret)
+int pp_parse_errno(struct parser *ps, const struct token *t, int *ret)
 {
 	char name[32];
 	uint64_t v;
@@ -185,14 +185,14 @@ int pp_parse_action(struct parser *ps, const struct token *after, struct sg_acti
 		n = pp_peek(ps);
 		if (n.kind == TOK_WORD && !is_clause_word(&n)) {
 			pp_lex(ps);
-			return parse_errno(ps, &n, &a->err);
+			return pp_parse_errno(ps, &n, &a->err);
 		}
 	} else if (pp_tok_is(&t, "errno")) {
 		a->kind = SG_ACT_DENY;
 		n = pp_lex(ps);
 		if (n.kind == TOK_END)
 			return pp_fail(ps, pp_col_after(&t), "missing errno after 'errno'");
-		return parse_errno(ps, &n, &a->err);
+		return pp_parse_errno(ps, &n, &a->err);
 	} else if (pp_tok_is(&t, "fake")) {
 		a->kind = SG_ACT_FAKE;
 		n = pp_peek(ps);

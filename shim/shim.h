@@ -90,7 +90,7 @@ struct sock_fprog;
 /* 0 when LD_PRELOAD can reach path (dynamic x86_64 ELF, or not ELF); -ENOEXEC, said. */
 int trap_check_exec(const char *path);
 int trap_env_prepare(const char *sock_path, const char *policy_name, uint32_t flags,
-		     const char *policy_text,
+		     const char *policy_text, int unreachable_errno,
 		     const struct sock_fprog *prog);
 
 /* Resolve a --policy argument to a file path; 0 and *ret_path, or -ENOENT. */

@@ -91,11 +91,11 @@ static int memfd_with(const char *name, const void *data, size_t len)
 	return fd;
 }
 
-static int setenv_fd(const char *name, int fd)
+static int setenv_int(const char *name, int v_int)
 {
 	char v[16];
 
-	snprintf(v, sizeof(v), "%d", fd);
+	snprintf(v, sizeof(v), "%d", v_int);
 	return setenv(name, v, 1) < 0 ? -errno : 0;
 }
 
@@ -131,7 +131,7 @@ int trap_check_exec(const char *path)
 
 /* Prepare the environment of a trap command; see shim.h. */
 int trap_env_prepare(const char *sock_path, const char *policy_name, uint32_t flags,
-		     const char *policy_text,
+		     const char *policy_text, int unreachable_errno,
 		     const struct sock_fprog *prog)
 {
 	_cleanup_free_ char *lib = NULL, *preload = NULL;
@@ -149,12 +149,14 @@ int trap_env_prepare(const char *sock_path, const char *policy_name, uint32_t fl
 		return shim_err(pfd, "cannot hand the policy over");
 	if (asprintf(&preload, "%s%s%s", lib, old && old[0] ? ":" : "", old ? old : "") < 0)
 		return shim_err(-ENOMEM, "out of memory");
-	r = setenv_fd("SYSGATE_TRAP_FILTER_FD", ffd);
+	r = setenv_int("SYSGATE_TRAP_FILTER_FD", ffd);
 	if (r >= 0)
-		r = setenv_fd("SYSGATE_TRAP_POLICY_FD", pfd);
+		r = setenv_int("SYSGATE_TRAP_POLICY_FD", pfd);
 	if (r >= 0 && (setenv("SYSGATE_TRAP_SOCKET", sock_path, 1) < 0 ||
 		       setenv("SYSGATE_TRAP_POLICY_NAME", policy_name, 1) < 0 ||
-		       setenv_fd("SYSGATE_TRAP_FLAGS", (int)flags) < 0 ||
+		       setenv_int("SYSGATE_TRAP_FLAGS", (int)flags) < 0 ||
+		       setenv_int("SYSGATE_TRAP_UNREACHABLE",
+				 unreachable_errno ? unreachable_errno : ENOSYS) < 0 ||
 		       setenv("LD_PRELOAD", preload, 1) < 0))
 		r = -errno;
 	if (r < 0)

@@ -39,7 +39,6 @@
 #ifndef SYS_SECCOMP
 #define SYS_SECCOMP 1
 #endif
-#define SG_TRAP_UNREACHABLE_ERRNO ENOSYS
 #define SG_ALTSTACK_SIZE (64 * 1024)
 #define SG_REPLY_MAX 2048 /* an ACK, a verdict, or an ERROR with its reason */
 
@@ -50,6 +49,7 @@ static const char *sock_path;  /* kept for reconnecting after fork */
 static const char *reg_name, *reg_text;
 static size_t reg_text_len;
 static uint32_t reg_flags; /* SG_REG_* sent with REGISTER */
+static int unreachable = ENOSYS; /* errno of trapped calls while no daemon answers */
 static uint8_t *reg_buf;       /* SG_MSG_MAX bytes, mmap'd at init */
 
 static long sys(long nr, long a1, long a2, long a3)
@@ -153,7 +153,7 @@ fail:
 
 /* Set up the handler's state; see preload.h. */
 int trap_handler_init(const char *path, const char *name, uint32_t flags, const char *text,
-		      size_t text_len)
+		      size_t text_len, int unreachable_errno)
 {
 	void *p = mmap(NULL, SG_MSG_MAX, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 		       -1, 0);
@@ -168,6 +168,7 @@ int trap_handler_init(const char *path, const char *name, uint32_t flags, const 
 	reg_text = text;
 	reg_text_len = text_len;
 	reg_flags = flags;
+	unreachable = unreachable_errno;
 	return 0;
 }
 
@@ -292,7 +293,7 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	c.tid = (uint32_t)sys(__NR_gettid, 0, 0, 0);
 	args_of(c.arch, g, c.args);
 	if (ask(&c, &v) < 0)
-		ret = -SG_TRAP_UNREACHABLE_ERRNO;
+		ret = -unreachable;
 	else if (v.action == SG_TRAP_KILL)
 		die_killed();
 	else if (v.action == SG_TRAP_RETURN)

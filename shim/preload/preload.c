@@ -75,6 +75,24 @@ static int env_flags(uint32_t *ret)
 	return 0;
 }
 
+/* The errno for trapped calls while no daemon answers: ENOSYS unless the policy set one. */
+static int env_unreachable(int *ret)
+{
+	const char *v = getenv(SG_TRAP_ENV_UNREACHABLE);
+	char *end;
+	long e;
+
+	*ret = ENOSYS;
+	if (!v)
+		return 0;
+	errno = 0;
+	e = strtol(v, &end, 10);
+	if (errno || !*v || *end || e < 1 || e > 4095)
+		return -EINVAL;
+	*ret = (int)e;
+	return 0;
+}
+
 /* The whole content of a handed-over fd (read from offset 0, left open for exec'd children). */
 static int slurp(const char *env, char **ret, size_t *ret_len)
 {
@@ -137,7 +155,7 @@ __attribute__((constructor)) static void sg_preload_init(void)
 	size_t bpf_len = 0, text_len = 0;
 	bool inherited = already_filtered();
 	uint32_t flags;
-	int r;
+	int r, unreachable;
 
 	if (!path && !getenv(SG_TRAP_ENV_FILTER_FD))
 		return; /* not started by sysgate-run --mechanism trap: nothing to do */
@@ -145,6 +163,8 @@ __attribute__((constructor)) static void sg_preload_init(void)
 		fail(SG_TRAP_ENV_SOCKET, -EINVAL);
 	if (env_flags(&flags) < 0)
 		fail(SG_TRAP_ENV_FLAGS, -EINVAL);
+	if (env_unreachable(&unreachable) < 0)
+		fail(SG_TRAP_ENV_UNREACHABLE, -EINVAL);
 	r = slurp(SG_TRAP_ENV_POLICY_FD, &text, &text_len);
 	if (r < 0)
 		fail("the policy handed over", r);
@@ -156,14 +176,16 @@ __attribute__((constructor)) static void sg_preload_init(void)
 	r = trap_tramp_map();
 	if (r < 0)
 		fail("cannot map the trampoline at its fixed address", r);
-	r = trap_handler_init(path, name ? name : "", flags, text, text_len);
+	r = trap_handler_init(path, name ? name : "", flags, text, text_len, unreachable);
 	if (r < 0)
 		fail("handler state", r);
 	r = trap_handler_connect();
 	if (r < 0) { /* fail closed: the filter goes in, trapped calls get ENOSYS */
 		char msg[160];
 		int n = snprintf(msg, sizeof(msg), "libsysgate-preload: no daemon session (%s): "
-				 "trapped calls fail with ENOSYS\n", strerror(-r));
+				 "trapped calls fail with %s\n", strerror(-r),
+				 strerrorname_np(unreachable) ? strerrorname_np(unreachable)
+							       : "the policy's errno");
 
 		if (n > 0)
 			(void)!write(STDERR_FILENO, msg, strnlen(msg, sizeof(msg)));

@@ -17,6 +17,9 @@
 #define SG_TRAP_ENV_POLICY_FD "SYSGATE_TRAP_POLICY_FD" /* memfd: the policy text */
 #define SG_TRAP_ENV_POLICY_NAME "SYSGATE_TRAP_POLICY_NAME"
 #define SG_TRAP_ENV_FLAGS "SYSGATE_TRAP_FLAGS" /* REGISTER flags (SG_REG_AUDIT, ...), decimal */
+/* errno of trapped calls while the daemon cannot be reached (the policy's 'unreachable'),
+ * decimal 1..4095; absent: ENOSYS */
+#define SG_TRAP_ENV_UNREACHABLE "SYSGATE_TRAP_UNREACHABLE"
 #define SG_TRAP_PREFIX_MAX 16 /* instructions of the exemption prefix */
 
 /* trampoline.c: syscall(nr, a1..a6) by the x86_64 ABI (x32 with the x32 bit in nr) and by
@@ -40,7 +43,7 @@ struct trap_state; /* private to handler.c */
 /* Set up the handler's state: the socket path and what REGISTER sends (kept: sent again by
  * a forked child). Not reentrant. */
 int trap_handler_init(const char *sock_path, const char *policy_name, uint32_t flags,
-		      const char *policy_text, size_t text_len);
+		      const char *policy_text, size_t text_len, int unreachable_errno);
 /* Connect and register this process now (the handler's socket); 0 or -errno. */
 int trap_handler_connect(void);
 /* Install the SIGSYS handler (SA_SIGINFO|SA_ONSTACK, every signal masked) and an alternate

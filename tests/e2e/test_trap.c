@@ -126,9 +126,10 @@ Test(trap, kill_is_carried_out_by_the_daemon)
 	expect_record("write", "kill");
 }
 
-Test(trap, no_daemon_means_enosys_never_allow)
+/* A trapped getppid once the daemon is gone: never allowed, fails with want. */
+static void expect_unreachable(const char *policy, const char *want)
 {
-	struct sg_proc *p = sg_spawn(trap_argv(trap_policy(), "unreachable"), NULL);
+	struct sg_proc *p = sg_spawn(trap_argv(policy, "unreachable"), NULL);
 	struct sg_result *r;
 
 	cr_assert_not_null(sg_audit_wait("event", "session-start", "mechanism", "trap", NULL),
@@ -138,6 +139,19 @@ Test(trap, no_daemon_means_enosys_never_allow)
 	r = sg_wait(p);
 	cr_expect(sg_exited(r, 0), "%s: %s\nstdout: %s\nstderr: %s", r->cmd,
 		  sg_status_str(r->status), r->out, r->err);
+	cr_expect_str_eq(r->out, sg_strf("getppid=-1 errno=%s\n", want));
+}
+
+Test(trap, no_daemon_means_enosys_never_allow)
+{
+	expect_unreachable(trap_policy(), "ENOSYS");
+}
+
+Test(trap, no_daemon_gives_the_errno_the_policy_sets)
+{
+	expect_unreachable(sg_policy("unreach", "version 1\nunreachable EPERM\ndefault allow\n"
+						"getppid fake 4242\n"),
+			   "EPERM");
 }
 
 static const char *i386_helper(void)

@@ -822,6 +822,42 @@ Test(policy_parse, mode_errors)
 		     "^\n");
 }
 
+Test(policy_parse, unreachable_sets_the_errno_of_trapped_calls_without_a_daemon)
+{
+	struct sg_policy *p = parse_ok("version 1\nunreachable EPERM\ndefault allow\n");
+
+	cr_assert_eq(p->unreachable_errno, EPERM);
+	policy_free(p);
+	p = parse_ok("version 1\nunreachable 5\ndefault allow\n");
+	cr_assert_eq(p->unreachable_errno, 5);
+	policy_free(p);
+	p = parse_ok(H);
+	cr_assert_eq(p->unreachable_errno, 0, "default: 0 (ENOSYS)");
+	policy_free(p);
+	expect_error(H "unreachable\n",
+		     "t.policy:3:12: error: missing errno after 'unreachable' (e.g. EPERM)\n"
+		     "unreachable\n"
+		     "           ^\n");
+	expect_error(H "unreachable EWHAT\n", "t.policy:3:13: error: unknown errno 'EWHAT'\n"
+					      "unreachable EWHAT\n"
+					      "            ^\n");
+	expect_error(H "unreachable 0\n",
+		     "t.policy:3:13: error: errno '0' out of range (1..4095)\n"
+		     "unreachable 0\n"
+		     "            ^\n");
+	expect_error(H "read allow\nunreachable EPERM\n",
+		     "t.policy:4:1: error: 'unreachable' must come before the first rule (line 3)\n"
+		     "unreachable EPERM\n"
+		     "^\n");
+	expect_error(H "unreachable EPERM\nunreachable EIO\n",
+		     "t.policy:4:1: error: duplicate 'unreachable' directive (first on line 3)\n"
+		     "unreachable EIO\n"
+		     "^\n");
+	expect_error(H "unreachable EPERM EIO\n", "t.policy:3:19: error: unexpected 'EIO'\n"
+						  "unreachable EPERM EIO\n"
+						  "                  ^\n");
+}
+
 Test(policy_parse, mknod_takes_its_own_device_allowlist)
 {
 	static const char *const bad[] = { "1", "1:", ":3", "1:3x", "4096:0", "1:1048576", "c1:3" };
