@@ -340,3 +340,23 @@ Test(emulate, a_rule_s_own_allowlist_replaces_the_default)
 	cr_assert_eq(lstat(null, &st), 0, "%s: %s", null, strerror(errno));
 	cr_expect(S_ISREG(st.st_mode), "1:3 is not in this rule's list: a placeholder file");
 }
+
+Test(emulate, userns_policy_leaves_mount_to_the_kernel_and_records_it)
+{
+	const char *dir = sg_strf("%s/m", sg_dir());
+	const char *const argv[] = { UNSHARE, "-Urm", sg_run_path(), "-s", sg_sock(), "-p",
+				     userns_policy(), "--", "/bin/sh", "-c",
+				     "mount -t tmpfs none \"$0\" && umount \"$0\" && echo done", dir,
+				     NULL };
+	struct sg_result *r;
+
+	need_userns();
+	cr_assert_eq(mkdir(dir, 0755), 0);
+	r = sg_run(argv, NULL);
+	sg_assert_exit(r, 0);
+	cr_expect_str_eq(r->out, "done\n");
+	cr_expect_not_null(sg_audit_wait("syscall", "mount", "verdict", "allow", NULL), "%s",
+			   sg_jtext(sg_audit()));
+	cr_expect_not_null(sg_audit_wait("syscall", "umount2", "verdict", "allow", NULL), "%s",
+			   sg_jtext(sg_audit()));
+}
