@@ -50,8 +50,8 @@
 #include "seccomp_compat.h"
 #include "shim.h"
 #include "sysgated.h"
+#include "launch.h"
 
-#define REPLY_TIMEOUT_MS (30 * 1000)     /* for HELLO and REGISTER */
 #define LOAD_TIMEOUT_NS (10ULL * 1000 * 1000 * 1000)
 
 enum child_state {
@@ -68,39 +68,6 @@ enum child_step {
 	STEP_SIGNALS,
 	STEP_NO_NEW_PRIVS,
 	STEP_SECCOMP,
-};
-
-/* Shared between P and C (MAP_SHARED); C's execve unmaps it from the command. */
-struct launch_page {
-	atomic_int state;       /* enum child_state; written by C with release */
-	atomic_int listener_fd; /* valid once LOADED */
-	atomic_int go;          /* P: 1 = exec now; < 0 = never (P kills C) */
-	atomic_int err;         /* errno of the failed step */
-	atomic_int step;        /* enum child_step of CHILD_FAILED */
-};
-
-struct launch {
-	const struct run_opts *opts;
-	char *policy_path;
-	char *policy_text;
-	struct sg_policy *policy;
-	struct sock_fprog prog;
-	char *exec_path;
-	char **sh_argv; /* /bin/sh exec_path ARGS...: execvp's way with a script lacking '#!' */
-	struct run_signals sig;
-	struct embedded emb;
-	const char *daemon_path; /* the socket we tried first */
-	int sock;
-	void *buf; /* SG_MSG_MAX bytes, for packets both ways */
-	struct launch_page *page;
-	pid_t parent; /* P */
-	pid_t child;  /* C; 0 when none or reaped */
-	int listener; /* P's name for C's listener fd (same table) */
-	bool started; /* go was set: C is (about to be) the command */
-	uint64_t session; /* the daemon's id of ours */
-	bool learnt;      /* --learn: learn_fetch() ran (learn_r its result) */
-	int learn_r;
-	int abort_sig; /* a forwarded signal that ended the start-up */
 };
 
 static void launch_done(struct launch *l)
@@ -294,195 +261,6 @@ static int child_wait_loaded(struct launch *l)
 				 (unsigned)status);
 	if (st != CHILD_LOADED)
 		return shim_errx(-EPROTO, "unexpected start-up state %d", st);
-	return 0;
-}
-
-/* During start-up: 0 if the pending signals allow going on, -EINTR (abort_sig set) if one
- * of the forwarded ones arrived; the command does not run yet, so it ends the start. */
-static int startup_signals(struct launch *l)
-{
-	struct signalfd_siginfo si;
-	int r;
-
-	while ((r = signals_read(&l->sig, &si)) > 0)
-		if (si.ssi_signo != SIGCHLD) {
-			l->abort_sig = (int)si.ssi_signo;
-			return -EINTR;
-		}
-	return r;
-}
-
-/* Send one request and receive the reply (ACK or ERROR, in *ret); 0, or a negative
- * errno for I/O, a timeout, a malformed reply (*ret_reason) or a signal (-EINTR). */
-static int daemon_call(struct launch *l, const void *pkt, size_t len, const int *fds,
-		       size_t n_fds, struct sg_msg *ret, const char **ret_reason)
-{
-	int rfds[SG_MSG_FDS_MAX];
-	size_t n_rfds = 0;
-	ssize_t n;
-	int r;
-
-	*ret_reason = NULL;
-	r = proto_send(l->sock, pkt, len, fds, n_fds);
-	if (r < 0)
-		return r;
-	for (;;) {
-		struct pollfd p[2] = {
-			{ .fd = l->sock, .events = POLLIN },
-			{ .fd = l->sig.fd, .events = POLLIN },
-		};
-
-		r = poll(p, 2, REPLY_TIMEOUT_MS);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (r == 0)
-			return -ETIMEDOUT;
-		if (p[0].revents)
-			break;
-		r = startup_signals(l);
-		if (r < 0)
-			return r;
-	}
-	n = proto_recv(l->sock, l->buf, SG_MSG_MAX, rfds, &n_rfds);
-	if (n < 0)
-		return (int)n;
-	if (n == 0)
-		return -ECONNRESET;
-	r = proto_decode(l->buf, (size_t)n, rfds, n_rfds, ret, ret_reason);
-	proto_close_fds(rfds, n_rfds); /* none expected; they were O_CLOEXEC */
-	if (r < 0)
-		return r;
-	if (ret->type != SG_MSG_ACK && ret->type != SG_MSG_ERROR) {
-		*ret_reason = "unexpected reply";
-		return -EBADMSG;
-	}
-	return 0;
-}
-
-/* After a failed connect or HELLO: did the embedded daemon exit (it closes the socket on its way
- * out, a moment before it can be reaped)?  1 and *ret_status, or 0. */
-static int embedded_reap_wait(struct embedded *e, int *ret_status)
-{
-	struct timespec ts = { .tv_nsec = 10 * 1000 * 1000 };
-
-	for (int i = 0; i < 50; i++) {
-		int r = embedded_reap(e, ret_status);
-
-		if (r != 0)
-			return r > 0;
-		nanosleep(&ts, NULL);
-	}
-	return 0;
-}
-
-/* Report that the embedded daemon is unusable (how it exited, if it did); returns r. */
-static int embedded_failed(struct launch *l, int r)
-{
-	char what[64] = "";
-	int status;
-
-	if (l->emb.pid > 0 && embedded_reap_wait(&l->emb, &status) > 0) {
-		if (WIFEXITED(status))
-			snprintf(what, sizeof(what), "it exited with status %d", WEXITSTATUS(status));
-		else
-			snprintf(what, sizeof(what), "it was killed by signal %d", WTERMSIG(status));
-	} else
-		snprintf(what, sizeof(what), "%s", strerror(-r));
-	if (l->opts->embedded)
-		return shim_errx(r, "cannot start an embedded daemon: %s", what);
-	return shim_errx(r, "no daemon at %s and cannot start an embedded one: %s",
-			 l->daemon_path, what);
-}
-
-/* Connect to the daemon, or start an embedded one. */
-static int daemon_open(struct launch *l)
-{
-	const struct run_opts *o = l->opts;
-	const char *env = getenv("SYSGATE_SOCKET");
-	int r;
-
-	l->daemon_path = o->socket_path ? o->socket_path
-			 : env && env[0] ? env : SG_DEFAULT_SOCKET;
-	if (!o->embedded) {
-		r = proto_connect(l->daemon_path);
-		if (r >= 0) {
-			l->sock = r;
-			shim_info("using the daemon at '%s'", l->daemon_path);
-			return 0;
-		}
-		if (r != -ENOENT && r != -ECONNREFUSED && r != -EACCES)
-			return shim_err(r, "cannot connect to the daemon at '%s'", l->daemon_path);
-		shim_info("no daemon at '%s' (%s), starting an embedded one", l->daemon_path,
-			  strerror(-r));
-	}
-	r = embedded_start(&l->emb, o, &l->sig);
-	if (r >= 0)
-		r = proto_connect(l->emb.sock_path);
-	if (r < 0)
-		return embedded_failed(l, r);
-	l->sock = r;
-	shim_info("using an embedded daemon (pid %d) at '%s'", (int)l->emb.pid, l->emb.sock_path);
-	return 0;
-}
-
-/* Say HELLO as a shim. */
-static int daemon_hello(struct launch *l)
-{
-	const char *reason;
-	struct sg_msg m;
-	ssize_t n;
-	int r;
-
-	n = proto_encode_hello(l->buf, SG_MSG_MAX, SG_ROLE_SHIM);
-	if (n < 0)
-		return shim_err((int)n, "cannot encode hello");
-	r = daemon_call(l, l->buf, (size_t)n, NULL, 0, &m, &reason);
-	if (r == -EINTR && l->abort_sig)
-		return r;
-	if (r < 0 && l->emb.pid > 0)
-		return embedded_failed(l, r);
-	if (r < 0)
-		return shim_err(r, "daemon at '%s': hello failed%s%s", l->daemon_path,
-				reason ? ": " : "", reason ? reason : "");
-	if (m.type == SG_MSG_ERROR)
-		return shim_errx(-EPERM, "the daemon refused sysgate-run: %s", m.str);
-	return 0;
-}
-
-/* Hand the listener and the policy to the daemon; the session starts. */
-static int daemon_register(struct launch *l)
-{
-	const char *reason;
-	struct sg_msg m;
-	ssize_t n;
-	int r;
-
-	bool notify = l->opts->mechanism == SG_MECH_NOTIFY;
-
-	n = proto_encode_register_flags(l->buf, SG_MSG_MAX, l->child, l->opts->mechanism,
-				  (l->opts->audit ? SG_REG_AUDIT : 0) |
-				  (l->opts->swappable ? SG_REG_SWAPPABLE : 0) |
-				  (l->opts->learn_out ? SG_REG_LEARN : 0),
-				  l->policy_path, l->policy_text, strlen(l->policy_text));
-	if (n < 0)
-		return shim_err((int)n, "cannot encode the session request");
-	/* notify hands the listener over; under trace the daemon attaches to the child. */
-	r = daemon_call(l, l->buf, (size_t)n, notify ? &l->listener : NULL, notify ? 1 : 0, &m,
-			&reason);
-	if (r == -EINTR && l->abort_sig)
-		return r;
-	if (r < 0)
-		return shim_err(r, "cannot register the session with the daemon%s%s",
-				reason ? ": " : "", reason ? reason : "");
-	if (m.type == SG_MSG_ERROR)
-		return shim_errx(-EPERM, "daemon refused the session: %s",
-				m.str_len ? m.str : strerror(-m.u.error.error));
-	l->session = m.u.ack.value;
-	shim_info("session %llu: pid %d under policy '%s'", (unsigned long long)m.u.ack.value,
-		  (int)l->child, l->policy_path);
 	return 0;
 }
 
@@ -689,7 +467,7 @@ int run_command(const struct run_opts *o)
 		shim_err(r, "cannot set up signal handling");
 		return SHIM_EXIT_FAILURE;
 	}
-	if (daemon_open(&l) < 0 || daemon_hello(&l) < 0)
+	if (launch_daemon_open(&l) < 0 || launch_daemon_hello(&l) < 0)
 		return start_failed(&l);
 
 	if (o->mechanism == SG_MECH_TRAP && trap_check_exec(l.exec_path) < 0)
@@ -702,7 +480,7 @@ int run_command(const struct run_opts *o)
 	/* From the clone to go: no fd is opened or closed but the listener's. trap: the
 	 * command registers itself from its preload library. */
 	if (child_start(&l) < 0 || child_wait_loaded(&l) < 0 ||
-	    (o->mechanism != SG_MECH_TRAP && daemon_register(&l) < 0))
+	    (o->mechanism != SG_MECH_TRAP && launch_daemon_register(&l) < 0))
 		return start_failed(&l);
 	l.listener = safe_close(l.listener); /* the daemon holds its own */
 	l.started = true;
