@@ -238,8 +238,9 @@ static void sigchld_cb(evutil_socket_t fd, short what, void *arg)
 	pid_t tid;
 
 	(void)what;
-	while (read(fd, si, sizeof(si)) > 0) /* coalesced anyway: waitpid tells all */
-		;
+	/* SIGCHLD is a standard signal: one is pending at most, and one read takes it
+	 * (coalesced anyway: waitpid tells all) */
+	(void)!read(fd, si, sizeof(si));
 	for (;;) {
 		tid = waitpid(-1, &status, __WALL | WNOHANG);
 		if (tid < 0 && errno == EINTR)
