@@ -130,6 +130,17 @@ static void adopt_child(struct trace_map *m, struct tracee *parent)
 	tid = (pid_t)msg;
 	c = tracee_find(m, tid);
 	if (!c) {
+		siginfo_t si;
+
+		/* Not known: its first stop is still to come, or it was seen, ran and was
+		 * reaped while its creator's event waited (waitpid may report other tasks
+		 * first).  Only a task still ours to wait for may be counted, or the
+		 * session would wait for it forever. */
+		if (waitid(P_PID, (id_t)tid, &si, WEXITED | WSTOPPED | WNOHANG | WNOWAIT | __WALL) < 0 &&
+		    errno == ECHILD) {
+			log_debug("tid %d: gone before its creator's event", (int)tid);
+			return;
+		}
 		if (!tracee_add(m, tid, parent->s)) { /* fail closed: it runs unsupervised otherwise */
 			log_err(-ENOMEM, "tid %d: cannot track the new task, killing it", (int)tid);
 			(void)kill(tid, SIGKILL);

@@ -34,7 +34,8 @@ Test(tasks, threads_all_see_the_faked_value)
 	cr_expect_str_eq(r->out, "threads: 8 x 2000 calls, 0 wrong\n");
 	/* invariant 5: not one record lost */
 	end = sg_audit_wait("event", "session-end", NULL);
-	cr_assert_not_null(end, "the session did not end");
+	cr_assert_not_null(end, "the session did not end; sessions:\n%s",
+			   sg_ctl("--json", "sessions", NULL)->out);
 	cr_expect(sg_jint(end, "notifications", &n) && n == 16000, "%s", sg_jtext(end));
 	cr_expect_eq(sg_audit_count("event", "syscall", "syscall", "getppid", "verdict", "fake",
 				    "value", "4242", NULL),
