@@ -62,17 +62,27 @@ static int parse_default(struct parser *ps, const struct token *kw)
 	return 0;
 }
 
+/* A directive allowed once and before the first rule: 0, or the error. */
+static int directive_once(struct parser *ps, const struct token *kw, unsigned seen_line,
+			  const char *name)
+{
+	if (seen_line)
+		return pp_fail(ps, kw->col, "duplicate '%s' directive (first on line %u)", name,
+			       seen_line);
+	if (ps->first_rule_line)
+		return pp_fail(ps, kw->col, "'%s' must come before the first rule (line %u)", name,
+			       ps->first_rule_line);
+	return 0;
+}
+
 /* mode := 'mode' ('audit' | 'enforce') ; once, before the first rule. */
 static int parse_mode(struct parser *ps, const struct token *kw)
 {
 	struct token m;
+	int r = directive_once(ps, kw, ps->mode_line, "mode");
 
-	if (ps->mode_line)
-		return pp_fail(ps, kw->col, "duplicate 'mode' directive (first on line %u)",
-			       ps->mode_line);
-	if (ps->first_rule_line)
-		return pp_fail(ps, kw->col, "'mode' must come before the first rule (line %u)",
-			       ps->first_rule_line);
+	if (r < 0)
+		return r;
 	m = pp_lex(ps);
 	if (m.kind == TOK_END)
 		return pp_fail(ps, pp_col_after(kw), "missing mode after 'mode' (audit or enforce)");
@@ -88,14 +98,10 @@ static int parse_mode(struct parser *ps, const struct token *kw)
 static int parse_unreachable(struct parser *ps, const struct token *kw)
 {
 	struct token e;
-	int r;
+	int r = directive_once(ps, kw, ps->unreachable_line, "unreachable");
 
-	if (ps->unreachable_line)
-		return pp_fail(ps, kw->col, "duplicate 'unreachable' directive (first on line %u)",
-			       ps->unreachable_line);
-	if (ps->first_rule_line)
-		return pp_fail(ps, kw->col, "'unreachable' must come before the first rule (line %u)",
-			       ps->first_rule_line);
+	if (r < 0)
+		return r;
 	e = pp_lex(ps);
 	if (e.kind == TOK_END)
 		return pp_fail(ps, pp_col_after(kw), "missing errno after 'unreachable' (e.g. EPERM)");
@@ -112,13 +118,10 @@ static int parse_arch(struct parser *ps, const struct token *kw)
 	uint32_t arches[SG_MAX_ARCHES];
 	unsigned n = 0;
 	char name[16];
+	int r = directive_once(ps, kw, ps->arch_line, "arch");
 
-	if (ps->arch_line)
-		return pp_fail(ps, kw->col, "duplicate 'arch' directive (first on line %u)",
-			    ps->arch_line);
-	if (ps->first_rule_line)
-		return pp_fail(ps, kw->col, "'arch' must come before the first rule (line %u)",
-			    ps->first_rule_line);
+	if (r < 0)
+		return r;
 	for (struct token t = pp_lex(ps); t.kind != TOK_END; t = pp_lex(ps)) {
 		uint32_t a = 0;
 
