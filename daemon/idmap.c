@@ -20,6 +20,8 @@
 
 #define IDMAP_SLOTS 8    /* namespaces cached */
 #define IDMAP_EXTENTS 16 /* extents per map cached; a longer map is read every time */
+#define MAP_EXTENTS_MAX 340 /* the kernel's limit of lines in a uid_map or gid_map */
+#define MAP_TEXT_MAX 16384  /* 340 lines of "%10u %10u %10u\n" fit */
 
 struct extent {
 	uint32_t inside, count;
@@ -38,14 +40,12 @@ struct idmap_cache {
 	unsigned next; /* the slot to fill next */
 };
 
-/* Scan a uid_map/gid_map text ("inside outside count" per line): whether id is inside
- * it; its first max extents go to ext, *n_ext gets their count (-1: more than max, or a
- * malformed line). */
-static bool scan_map(const char *text, uint32_t id, struct extent *ext, unsigned max,
-		     int *n_ext)
+/* Parse a uid_map/gid_map text ("inside outside count" per line; outside is in the
+ * reader's namespace) into ext: the count of extents, -EIO when a line is malformed or
+ * there are more than max. */
+static int parse_map(const char *text, struct extent *ext, unsigned max)
 {
-	bool found = false;
-	int k = 0;
+	unsigned k = 0;
 
 	for (const char *p = text; *p;) {
 		unsigned long inside, count;
@@ -53,24 +53,16 @@ static bool scan_map(const char *text, uint32_t id, struct extent *ext, unsigned
 
 		errno = 0;
 		inside = strtoul(p, &end, 10);
-		(void)strtoul(end, &end, 10); /* outside: in the reader's namespace */
+		(void)strtoul(end, &end, 10);
 		count = strtoul(end, &end, 10);
-		if (end == p || errno || inside > UINT32_MAX || count > UINT32_MAX) {
-			k = -1;
-			break;
-		}
-		if (id == UINT32_MAX || (id >= inside && id - inside < count))
-			found = true;
-		if (k >= 0 && (unsigned)k < max)
-			ext[k++] = (struct extent){ (uint32_t)inside, (uint32_t)count };
-		else
-			k = -1;
+		if (end == p || errno || inside > UINT32_MAX || count > UINT32_MAX || k == max)
+			return -EIO;
+		ext[k++] = (struct extent){ (uint32_t)inside, (uint32_t)count };
 		p = strchrnul(end, '\n');
 		if (*p)
 			p++;
 	}
-	*n_ext = k;
-	return found;
+	return (int)k;
 }
 
 static bool in_map(const struct extent *ext, unsigned n, uint32_t id)
@@ -83,17 +75,18 @@ static bool in_map(const struct extent *ext, unsigned n, uint32_t id)
 	return false;
 }
 
-/* Read tid's uid_map (gid: gid_map) into text; -errno (-ESRCH: the task is gone). */
-static int read_map(pid_t tid, bool gid, char *text, size_t size)
+/* Read tid's uid_map (gid: gid_map) into ext: the count of extents, or -errno (-ESRCH:
+ * the task is gone). */
+static int read_map(pid_t tid, bool gid, struct extent *ext)
 {
-	char path[64];
+	char path[64], text[MAP_TEXT_MAX];
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/%s", (int)tid, gid ? "gid_map" : "uid_map");
-	n = proc_read(path, text, size);
+	n = proc_read(path, text, sizeof(text));
 	if (n < 0)
 		return n == -ENOENT ? -ESRCH : (int)n;
-	return 0;
+	return parse_map(text, ext, MAP_EXTENTS_MAX);
 }
 
 static int stat_errno(void)
@@ -101,49 +94,44 @@ static int stat_errno(void)
 	return errno == ENOENT ? -ESRCH : negative_errno();
 }
 
-/* Cache the maps of the namespace held by fd (which tid was in when both texts were
- * read), when they are written and short enough. */
-static void remember(struct idmap_cache *c, int fd, pid_t tid, const char *texts[2])
+/* Cache the maps of the namespace held by fd (which tid was in when both were read),
+ * when they are written and short enough; fd is taken either way. */
+static void remember(struct idmap_cache *c, int fd, pid_t tid,
+		     struct extent map[2][MAP_EXTENTS_MAX], const int n[2])
 {
 	char path[64];
 	struct stat held, now;
 	struct idmap *e;
-	int n[2];
 
 	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)tid);
-	if (fstat(fd, &held) < 0 || stat(path, &now) < 0 || held.st_dev != now.st_dev ||
-	    held.st_ino != now.st_ino) { /* it moved meanwhile: the texts may be mixed */
+	if (n[0] == 0 || n[1] == 0 || n[0] > IDMAP_EXTENTS || n[1] > IDMAP_EXTENTS ||
+	    fstat(fd, &held) < 0 || stat(path, &now) < 0 || held.st_dev != now.st_dev ||
+	    held.st_ino != now.st_ino) {
+		/* not written yet (it may be later), too long, or it moved meanwhile (the
+		 * maps may be of two namespaces) */
 		close(fd);
 		return;
 	}
 	e = &c->slot[c->next];
-	for (int g = 0; g < 2; g++)
-		(void)scan_map(texts[g], 0, e->ext[g], IDMAP_EXTENTS, &n[g]);
-	if (n[0] <= 0 || n[1] <= 0) { /* not written yet (it may be later), or too long */
-		close(fd);
-		return;
-	}
 	c->next = (c->next + 1) % IDMAP_SLOTS;
-	if (e->fd >= 0)
-		close(e->fd);
+	safe_close(e->fd);
 	e->fd = fd;
 	e->dev = held.st_dev;
 	e->ino = held.st_ino;
-	e->n[0] = (unsigned)n[0];
-	e->n[1] = (unsigned)n[1];
+	for (int g = 0; g < 2; g++) {
+		e->n[g] = (unsigned)n[g];
+		memcpy(e->ext[g], map[g], (size_t)n[g] * sizeof(map[g][0]));
+	}
 }
 
 /* Whether uid and gid are inside the task's uid_map and gid_map; see emulate.h. */
 int tid_mapped(struct sysgated *d, pid_t tid, uint32_t uid, uint32_t gid)
 {
-	char path[64], text[2][4096];
-	const char *texts[2] = { text[0], text[1] };
-	struct extent ext[IDMAP_EXTENTS];
-	struct stat st;
-	bool found;
-	int fd, r, n;
-
 	struct idmap_cache *c = d ? d->idmap : NULL;
+	struct extent map[2][MAP_EXTENTS_MAX];
+	char path[64];
+	struct stat st;
+	int fd, n[2];
 
 	if (d && !c && (c = calloc(1, sizeof(*c)))) { /* without memory: uncached */
 		for (unsigned i = 0; i < IDMAP_SLOTS; i++)
@@ -163,18 +151,15 @@ int tid_mapped(struct sysgated *d, pid_t tid, uint32_t uid, uint32_t gid)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return stat_errno();
-	if ((r = read_map(tid, false, text[0], sizeof(text[0]))) < 0 ||
-	    (r = read_map(tid, true, text[1], sizeof(text[1]))) < 0) {
+	if ((n[0] = read_map(tid, false, map[0])) < 0 || (n[1] = read_map(tid, true, map[1])) < 0) {
 		close(fd);
-		return r;
+		return n[0] < 0 ? n[0] : n[1];
 	}
-	found = scan_map(text[0], uid, ext, IDMAP_EXTENTS, &n) &&
-		scan_map(text[1], gid, ext, IDMAP_EXTENTS, &n);
 	if (c)
-		remember(c, fd, tid, texts);
+		remember(c, fd, tid, map, n);
 	else
 		close(fd);
-	return found;
+	return in_map(map[0], (unsigned)n[0], uid) && in_map(map[1], (unsigned)n[1], gid);
 }
 
 /* Close the cached namespaces and free the cache; see daemon.h. */

@@ -89,3 +89,42 @@ Test(idmap, without_a_cache_the_maps_are_read_each_time)
 	cr_expect_eq(tid_mapped(NULL, getpid(), 0, 0), 1);
 	cr_expect_eq(tid_mapped(NULL, getpid(), UINT32_MAX, UINT32_MAX), 1);
 }
+
+/* A child in a new user namespace whose uid_map and gid_map are map. */
+static pid_t child_with_map(const char *map)
+{
+	pid_t pid = child_in_userns();
+
+	write_map(pid, "uid_map", map);
+	write_map(pid, "gid_map", map);
+	return pid;
+}
+
+Test(idmap, a_map_too_long_to_cache_leaves_the_cached_ones_intact)
+{
+	struct sysgated d = { 0 };
+	pid_t kids[8], longer;
+	char map[1024] = "";
+
+	if (geteuid() != 0)
+		cr_skip_test("writing maps of several lines needs root");
+	for (int i = 0; i < 8; i++) { /* every slot taken: the next one to fill is kids[0]'s */
+		kids[i] = child_with_map("5 0 1\n");
+		cr_expect_eq(tid_mapped(&d, kids[i], 5, 5), 1);
+	}
+	for (int k = 0; k < 17; k++) /* more extents than a slot holds */
+		snprintf(map + strlen(map), sizeof(map) - strlen(map), "%d %d 1\n", 100 + 2 * k,
+			 100 + 2 * k);
+	longer = child_with_map(map);
+	cr_expect_eq(tid_mapped(&d, longer, 132, 132), 1, "the whole map is read");
+	cr_expect_eq(tid_mapped(&d, longer, 101, 100), 0);
+	cr_expect_eq(tid_mapped(&d, kids[0], 5, 5), 1, "the cached map of kids[0] is intact");
+	cr_expect_eq(tid_mapped(&d, kids[0], 100, 100), 0);
+	for (int i = 0; i < 8; i++) {
+		kill(kids[i], SIGKILL);
+		waitpid(kids[i], NULL, 0);
+	}
+	kill(longer, SIGKILL);
+	waitpid(longer, NULL, 0);
+	idmap_free(&d);
+}
