@@ -53,6 +53,8 @@ struct launch {
 int launch_startup_signals(struct launch *l);
 /* Connect to the daemon (--socket, $SYSGATE_SOCKET, the default), or start an embedded one. */
 int launch_daemon_open(struct launch *l);
+/* The REGISTER flags of the session the options ask for (SG_REG_*). */
+uint32_t launch_reg_flags(const struct run_opts *o);
 /* Say HELLO as a shim. */
 int launch_daemon_hello(struct launch *l);
 /* Hand the listener (notify) and the policy to the daemon; the session starts. */

@@ -474,8 +474,7 @@ int run_command(const struct run_opts *o)
 		return SHIM_EXIT_FAILURE;
 	if (o->mechanism == SG_MECH_TRAP &&
 	    trap_env_prepare(l.emb.pid > 0 ? l.emb.sock_path : l.daemon_path, l.policy_path,
-			     (o->audit ? SG_REG_AUDIT : 0) | (o->swappable ? SG_REG_SWAPPABLE : 0),
-			     l.policy_text, l.policy->unreachable_errno, &l.prog) < 0)
+			     launch_reg_flags(o), l.policy_text, l.policy->unreachable_errno, &l.prog) < 0)
 		return start_failed(&l);
 	/* From the clone to go: no fd is opened or closed but the listener's. trap: the
 	 * command registers itself from its preload library. */

@@ -172,21 +172,25 @@ int launch_daemon_hello(struct launch *l)
 	return 0;
 }
 
+/* See launch.h. */
+uint32_t launch_reg_flags(const struct run_opts *o)
+{
+	return (o->audit ? SG_REG_AUDIT : 0) | (o->swappable ? SG_REG_SWAPPABLE : 0) |
+	       (o->learn_out ? SG_REG_LEARN : 0);
+}
+
 /* Hand the listener and the policy to the daemon; see launch.h. */
 int launch_daemon_register(struct launch *l)
 {
+	bool notify = l->opts->mechanism == SG_MECH_NOTIFY;
 	const char *reason;
 	struct sg_msg m;
 	ssize_t n;
 	int r;
 
-	bool notify = l->opts->mechanism == SG_MECH_NOTIFY;
-
 	n = proto_encode_register_flags(l->buf, SG_MSG_MAX, l->child, l->opts->mechanism,
-				  (l->opts->audit ? SG_REG_AUDIT : 0) |
-				  (l->opts->swappable ? SG_REG_SWAPPABLE : 0) |
-				  (l->opts->learn_out ? SG_REG_LEARN : 0),
-				  l->policy_path, l->policy_text, strlen(l->policy_text));
+					launch_reg_flags(l->opts), l->policy_path, l->policy_text,
+					strlen(l->policy_text));
 	if (n < 0)
 		return shim_err((int)n, "cannot encode the session request");
 	/* notify hands the listener over; under trace the daemon attaches to the child. */
