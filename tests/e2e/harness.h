@@ -166,6 +166,9 @@ const char *sg_jtext(json_object *o);
 
 /* Whether a "rule" value names policy file base name and line ("…/NAME:LINE"). */
 bool sg_rule_is(json_object *rec, const char *policy_path, unsigned line);
+/* do_open's write open succeeded ("open=ok") and its openat record says audit, with the
+ * would-be verdict deny EACCES and the rule at pol:line. */
+void sg_expect_audited_open(struct sg_result *r, const char *pol, unsigned line);
 
 /* Processes left behind: wait up to grace_ms for every child of this test process (it is a
  * subreaper) other than the harness daemon to exit; fail listing those still alive. */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The e2e harness: JSON lines, audit log searches, record field accessors. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -294,4 +295,20 @@ bool sg_rule_is(json_object *rec, const char *policy_path, unsigned line)
 	/* the display name may be the path as given or its base name */
 	return rl >= wl && strcmp(rule + rl - wl, want) == 0 &&
 	       (rl == wl || rule[rl - wl - 1] == '/');
+}
+
+void sg_expect_audited_open(struct sg_result *r, const char *pol, unsigned line)
+{
+	json_object *rec;
+	int64_t v;
+
+	sg_assert_exit(r, 0);
+	cr_expect_str_eq(r->out, "open=ok\n");
+	rec = sg_audit_wait("event", "syscall", "syscall", "openat", NULL);
+	cr_assert_not_null(rec, "no openat record; audit log:\n%s", sg_jtext(sg_audit()));
+	cr_expect(sg_jtrue(rec, "audit"), "no \"audit\": true in %s", sg_jtext(rec));
+	cr_expect_str_eq(sg_jstr(rec, "verdict"), "deny", "%s", sg_jtext(rec));
+	cr_expect(sg_jint(rec, "errno", &v) && v == EACCES, "the would-be errno: %s",
+		  sg_jtext(rec));
+	cr_expect(sg_rule_is(rec, pol, line), "%s", sg_jtext(rec));
 }

@@ -142,18 +142,9 @@ Test(verdicts, audit_rule_allows_and_records_the_would_be_deny)
 					     "default allow\n"
 					     "openat deny EACCES if arg2 & 3 == 1 audit\n");
 	const char *file = sg_write_file("file", "x\n", 0644);
-	struct sg_result *r = sg_shim(pol, sg_target("do_open"), file, "O_WRONLY", "ok", NULL);
-	json_object *rec;
-	int64_t v;
 
-	sg_assert_exit(r, 0);
-	cr_expect_str_eq(r->out, "open=ok\n");
-	rec = sg_audit_wait("event", "syscall", "syscall", "openat", NULL);
-	cr_assert_not_null(rec, "no openat record; audit log:\n%s", sg_jtext(sg_audit()));
-	cr_expect(sg_jtrue(rec, "audit"), "no \"audit\": true in %s", sg_jtext(rec));
-	cr_expect(sg_jint(rec, "errno", &v) && v == EACCES, "the would-be errno: %s",
-		  sg_jtext(rec));
-	cr_expect(sg_rule_is(rec, pol, 3), "%s", sg_jtext(rec));
+	sg_expect_audited_open(sg_shim(pol, sg_target("do_open"), file, "O_WRONLY", "ok", NULL),
+			       pol, 3);
 }
 
 Test(verdicts, errno_action_and_bare_deny)
