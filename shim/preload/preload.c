@@ -57,19 +57,32 @@ static int env_fd(const char *name)
 	return (int)fd;
 }
 
-/* The REGISTER flags sysgate-run hands over: audit and swappable only. */
-static int env_flags(uint32_t *ret)
+/* A decimal number from the environment, in [min, max]: *ret is def when it is unset;
+ * -EINVAL when it is malformed or out of range. */
+static int env_number(const char *name, long def, long min, long max, long *ret)
 {
-	const char *v = getenv(SG_TRAP_ENV_FLAGS);
+	const char *v = getenv(name);
 	char *end;
-	unsigned long f;
+	long n;
 
-	*ret = 0;
+	*ret = def;
 	if (!v)
 		return 0;
 	errno = 0;
-	f = strtoul(v, &end, 10);
-	if (errno || !*v || *end || (f & ~(unsigned long)(SG_REG_AUDIT | SG_REG_SWAPPABLE)))
+	n = strtol(v, &end, 10);
+	if (errno || !*v || *end || n < min || n > max)
+		return -EINVAL;
+	*ret = n;
+	return 0;
+}
+
+/* The REGISTER flags sysgate-run hands over: audit and swappable only. */
+static int env_flags(uint32_t *ret)
+{
+	const long known = SG_REG_AUDIT | SG_REG_SWAPPABLE;
+	long f;
+
+	if (env_number(SG_TRAP_ENV_FLAGS, 0, 0, known, &f) < 0 || (f & ~known))
 		return -EINVAL;
 	*ret = (uint32_t)f;
 	return 0;
@@ -78,16 +91,9 @@ static int env_flags(uint32_t *ret)
 /* The errno for trapped calls while no daemon answers: ENOSYS unless the policy set one. */
 static int env_unreachable(int *ret)
 {
-	const char *v = getenv(SG_TRAP_ENV_UNREACHABLE);
-	char *end;
 	long e;
 
-	*ret = ENOSYS;
-	if (!v)
-		return 0;
-	errno = 0;
-	e = strtol(v, &end, 10);
-	if (errno || !*v || *end || e < 1 || e > 4095)
+	if (env_number(SG_TRAP_ENV_UNREACHABLE, ENOSYS, 1, 4095, &e) < 0)
 		return -EINVAL;
 	*ret = (int)e;
 	return 0;
