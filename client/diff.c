@@ -23,11 +23,6 @@ struct side {
 	unsigned line;
 };
 
-static void policy_freep(struct sg_policy **p)
-{
-	policy_free(*p);
-}
-
 /* Load a policy, printing a parse error as FILE:LINE:COL with the caret. */
 int ctl_load_policy(const char *file, struct sg_policy **ret)
 {

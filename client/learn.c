@@ -15,11 +15,6 @@
 #include "policy_learn.h"
 #include "sysgatectl.h"
 
-static void policy_freep(struct sg_policy **p)
-{
-	policy_free(*p);
-}
-
 /* sysgatectl policy load ID FILE */
 int ctl_policy_load(const struct ctl_config *cfg)
 {
@@ -114,21 +109,6 @@ static char *session_command(struct ctl_conn *c, uint64_t id)
 	return buf;
 }
 
-static int write_out(const char *path, const char *text)
-{
-	size_t len = strlen(text);
-	FILE *f;
-
-	if (!path)
-		return fputs(text, stdout) < 0 ? -EIO : 0;
-	f = fopen(path, "we");
-	if (!f)
-		return ctl_error(-errno, "cannot create '%s': %s", path, strerror(errno));
-	if (fwrite(text, 1, len, f) != len || fclose(f) != 0)
-		return ctl_error(-EIO, "cannot write '%s'", path);
-	return 0;
-}
-
 /* sysgatectl learn ID [-o FILE] */
 int ctl_learn(const struct ctl_config *cfg)
 {
@@ -162,7 +142,7 @@ int ctl_learn(const struct ctl_config *cfg)
 		r = ctl_error(r, "%s: cannot write the policy: %s", what,
 			      e.msg[0] ? e.msg : strerror(-r));
 	else
-		r = write_out(cfg->output, text);
+		r = ctl_write_text(cfg->output, text, what);
 out:
 	free(rows.v);
 	return r;

@@ -5,60 +5,19 @@
  * atomically to FILE.  The merge's notes go to stderr.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "policy.h"
 #include "sysgatectl.h"
 
 #define MERGE_FILES_MAX 64
 
-static void policy_freep(struct sg_policy **p)
-{
-	policy_free(*p);
-}
-
 static void free_all(struct sg_policy **in, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		policy_free(in[i]);
-}
-
-/* Write text to path through a temporary file in the same directory, then rename. */
-static int write_atomically(const char *path, const char *text)
-{
-	_cleanup_free_ char *tmp = NULL;
-	size_t len = strlen(text);
-	_cleanup_close_ int fd = -EBADF;
-	ssize_t k;
-	int r = 0;
-
-	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
-		return -ENOMEM;
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return ctl_error(negative_errno(), "policy merge: cannot create '%s': %s", tmp,
-				 strerror(errno));
-	for (size_t off = 0; off < len && r == 0; off += (size_t)k) {
-		k = write(fd, text + off, len - off);
-		if (k < 0 && errno == EINTR)
-			k = 0;
-		else if (k <= 0)
-			r = negative_errno();
-	}
-	if (r == 0 && (fchmod(fd, 0644) < 0 || fsync(fd) < 0))
-		r = negative_errno();
-	if (r == 0 && rename(tmp, path) < 0)
-		r = negative_errno();
-	if (r < 0) {
-		ctl_error(r, "policy merge: cannot write '%s': %s", path, strerror(-r));
-		unlink(tmp);
-	}
-	return r;
 }
 
 /* Print the merge's "# note: " lines to stderr. */
@@ -116,8 +75,5 @@ int ctl_policy_merge(const struct ctl_config *cfg)
 	if (r < 0)
 		return r;
 	print_notes(text);
-	if (cfg->output)
-		return write_atomically(cfg->output, text);
-	fputs(text, stdout);
-	return output_checked(stdout);
+	return ctl_write_text(cfg->output, text, "policy merge");
 }

@@ -7,11 +7,6 @@
 #include "policy.h"
 #include "sysgatectl.h"
 
-static void policy_freep(struct sg_policy **p)
-{
-	policy_free(*p);
-}
-
 static void seccomp_releasep(scmp_filter_ctx *ctx)
 {
 	if (*ctx)

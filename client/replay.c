@@ -24,11 +24,6 @@ struct replay {
 	struct json_object *changes;
 };
 
-static void policy_freep(struct sg_policy **p)
-{
-	policy_free(*p);
-}
-
 static struct json_object *verdict_json(const struct replay_verdict *v)
 {
 	struct json_object *o = json_object_new_object();

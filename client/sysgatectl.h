@@ -178,6 +178,9 @@ const char *format_duration(uint64_t usec, char *buf, size_t size);
 char *sanitize(const char *s);
 /* Flush f; on a write error print it and return -EIO. */
 int output_checked(FILE *f);
+/* Write text to path (atomically: a temporary file renamed over it), or to stdout when
+ * path is NULL; errors printed, prefixed with what. */
+int ctl_write_text(const char *path, const char *text, const char *what);
 /* Print "sysgatectl: " and a message to stderr; returns r. */
 int ctl_error(int r, const char *fmt, ...) _printf_(2, 3);
 /* A counter's JSON key ("allow") by enum sg_count index. */

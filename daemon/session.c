@@ -21,11 +21,6 @@
 
 #define SG_CHILDREN_MAX 4096 /* children of the registering process we look at */
 
-static void policy_freep(struct sg_policy **p)
-{
-	*p = policy_free(*p);
-}
-
 static int pidfd_open_pid(pid_t pid)
 {
 	int fd = (int)syscall(SYS_pidfd_open, pid, 0);

@@ -25,11 +25,6 @@
 #include "daemon.h"
 #include "log.h"
 
-static void policy_freep(struct sg_policy **p)
-{
-	*p = policy_free(*p);
-}
-
 /* How sysgate-run compiled the filter (shim/run.c policy_prepare). */
 unsigned swap_compile_flags(const struct sg_policy *p, enum sg_mechanism mech, uint32_t reg_flags)
 {

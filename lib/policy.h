@@ -137,6 +137,11 @@ int policy_emu_parse_dev(const char *w, size_t len, unsigned *ret_major, unsigne
 int policy_emulator_index(const char *name);
 /* Free a policy; accepts NULL, returns NULL. */
 struct sg_policy *policy_free(struct sg_policy *p);
+/* For _cleanup_(policy_freep): free *p and clear it. */
+static inline void policy_freep(struct sg_policy **p)
+{
+	*p = policy_free(*p);
+}
 /* Format "file:line:col: error: msg\n<line>\n<caret>\n" into buf (always NUL-terminated). */
 void policy_error_format(const struct sg_policy_error *e, char *buf, size_t size);
 

@@ -27,11 +27,6 @@ struct entry {
 	uint64_t values[SG_LEARN_KEEP_MAX];
 };
 
-static void policy_freep(struct sg_policy **p)
-{
-	*p = policy_free(*p);
-}
-
 static uint32_t row_arch(const struct sg_learn_row *r)
 {
 	if (r->arch == SCMP_ARCH_X86_64 && r->nr >= 0 && (r->nr & SG_X32_SYSCALL_BIT))

@@ -15,11 +15,6 @@
 
 #include "policy-parser.h"
 
-static void policy_freep(struct sg_policy **p)
-{
-	*p = policy_free(*p);
-}
-
 /* version := 'version' 1 */
 static int parse_version(struct parser *ps, const struct token *kw)
 {
