@@ -307,9 +307,9 @@ struct verdict {
 	int64_t value;            /* FAKE */
 	enum sg_count count;
 	bool record;
-	struct task_meta meta;    /* read when record or kill */
 	const struct sg_action *action; /* EMULATE: the rule's action */
 	struct audit_call call;   /* when record */
+	struct task_meta meta;    /* read when record or kill; last: not cleared per call */
 };
 
 /* verdict.c */

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/syscall.h>
 
@@ -40,7 +41,9 @@ void verdict_decide(struct session *s, const struct sg_call *c, bool starting, s
 	bool audit = ((a->flags & SG_FLAG_AUDIT) || p->audit_mode) && a->kind != SG_ACT_ALLOW &&
 		     a->kind != SG_ACT_EMULATE;
 
-	memset(v, 0, sizeof(*v));
+	/* everything but meta's 4 KiB of text, which only task_meta_read() fills */
+	memset(v, 0, offsetof(struct verdict, meta));
+	v->meta.have_status = v->meta.have_comm = v->meta.have_exe = false;
 	v->call.session = s->id;
 	v->call.mech = s->mech;
 	v->call.policy_file = p->file;
