@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * How many sessions the daemon under test lets one user hold at once: read from
- * daemon/daemon.h at compile time, so the bench follows the daemon's limits.
+ * proto/sysgate.h at compile time, so the bench follows the daemon's limits.
  */
 #include <stdio.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include "bench.h"
-#include "daemon.h"
+#include "sysgate.h"
 
 /* The largest number of concurrent sessions of this uid, at most want; why in why. */
 int bench_max_sessions(int want, char *why, size_t size)
@@ -20,7 +20,7 @@ int bench_max_sessions(int want, char *why, size_t size)
 	int n = want;
 
 	/* each sysgate-run keeps its control connection for the session's lifetime */
-	snprintf(why, size, "%s: %d sessions and %d connections (daemon.h)",
+	snprintf(why, size, "%s: %d sessions and %d connections (proto/sysgate.h)",
 		 getuid() == 0 ? "as root the global limits apply" : "a non-root uid's limits apply",
 		 sessions, conns);
 	if (n > sessions)

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "sysgatectl.h"
-#include "sysgated.h"
+#include "sysgate.h"
 
 /* Why a connect may have failed, in words a user can act on. */
 static const char *connect_hint(int r)

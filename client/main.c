@@ -8,7 +8,7 @@
 
 #include "config.h"
 #include "sysgatectl.h"
-#include "sysgated.h"
+#include "sysgate.h"
 
 #define EXIT_USAGE 2
 

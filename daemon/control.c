@@ -17,8 +17,10 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "conn.h"
 #include "daemon.h"
 #include "log.h"
+#include "mech/mech.h"
 
 #define CONN_READ_BATCH 16 /* requests read per wake-up of one connection */
 

@@ -20,8 +20,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conn.h"
 #include "daemon.h"
+#include "emu/emu.h"
 #include "log.h"
+#include "mech/mech.h"
 
 #define SD_LISTEN_FDS_START 3
 

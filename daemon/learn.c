@@ -13,8 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conn.h"
 #include "daemon.h"
 #include "log.h"
+#include "verdict.h"
 
 struct learn_values {
 	uint32_t arg; /* the argument kept */

@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "proc.h"
+#include "verdict.h"
 
 #define PROC_CHUNK 4096
 #define PROC_LINE_MAX 512 /* status lines we parse are shorter; longer ones are skipped */

@@ -16,8 +16,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "conn.h"
 #include "daemon.h"
 #include "log.h"
+#include "mech/mech.h"
+#include "proc.h"
+#include "session.h"
 
 #define SG_CHILDREN_MAX 4096 /* children of the registering process we look at */
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "session.h"
 
 #define STATS_INITIAL_CAP 4
 #define STATS_MAX_CAP 8192 /* nr is attacker-chosen: bound the table (3 arches of < 1024 calls fit at load 1/2) */

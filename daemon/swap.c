@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conn.h"
 #include "daemon.h"
 #include "log.h"
 

@@ -5,9 +5,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#define SG_DEFAULT_SOCKET "/run/sysgate/sysgate.sock"
-#define SG_DEFAULT_AUDIT_LOG "/var/log/sysgate/audit.log"
-#define SG_SOCKET_GROUP "sysgate"
+#include "sysgate.h"
 
 struct sg_config {
 	const char *socket_path; /* where to listen (ignored when listen_fd >= 0) */

@@ -12,7 +12,8 @@
 #include <sys/syscall.h>
 
 #include "daemon.h"
-#include "log.h"
+#include "proc.h"
+#include "verdict.h"
 
 /* The STARTING rule: the shim's own exec of the command goes through. */
 static bool is_starting_exec(const struct session *s, const struct sg_call *c)

@@ -13,7 +13,14 @@
 #include <sys/types.h>
 #include <syslog.h>
 
+#include "audit/audit.h"
+#include "conn.h"
 #include "daemon.h"
+#include "emu/emu.h"
+#include "mech/mech.h"
+#include "proc.h"
+#include "session.h"
+#include "verdict.h"
 
 #define TH_TIMEOUT_MS 5000
 

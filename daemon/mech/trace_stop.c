@@ -21,7 +21,9 @@
 
 #include "daemon.h"
 #include "log.h"
-#include "trace.h"
+#include "mech/trace.h"
+#include "proc.h"
+#include "verdict.h"
 
 /* struct user_regs_struct of an i386 task, as NT_PRSTATUS gives it to a 64-bit tracer. */
 struct regs_i386 {

@@ -16,7 +16,8 @@
 #include <unistd.h>
 
 #include "daemon.h"
-#include "emulate.h"
+#include "emu/emu.h"
+#include "proc.h"
 
 #define IDMAP_SLOTS 8    /* namespaces cached */
 #define IDMAP_EXTENTS 16 /* extents per map cached; a longer map is read every time */

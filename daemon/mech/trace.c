@@ -25,7 +25,10 @@
 
 #include "daemon.h"
 #include "log.h"
-#include "trace.h"
+#include "mech/mech.h"
+#include "mech/trace.h"
+#include "proc.h"
+#include "session.h"
 
 #define SG_TRACE_BUCKETS 256 /* a power of two */
 

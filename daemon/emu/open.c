@@ -22,7 +22,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "emulate.h"
+#include "daemon.h"
+#include "emu/emu.h"
 
 static int open_in(int dirfd, const char *path, uint64_t flags, mode_t mode, uint64_t resolve)
 {

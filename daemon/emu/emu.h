@@ -2,7 +2,8 @@
 /*
  * Emulation of routed calls (policy action `emulate NAME`): reading the
  * caller's memory (tmem.c), resolving paths as the caller sees them
- * (tpath.c), the dispatch and the emulators (emulate.c, emu_*.c).
+ * (tpath.c), user namespaces' id maps (idmap.c), the dispatch (dispatch.c)
+ * and the emulators (mknod.c, chown.c, open.c).
  */
 #pragma once
 
@@ -14,6 +15,7 @@
 #include <json-c/json.h>
 
 #include "daemon.h"
+#include "verdict.h"
 
 /* What an emulator did, carried out by the mechanism like any verdict. */
 struct emu_ctx {
@@ -79,12 +81,15 @@ void tcred_restore(struct tcred_saved *st);
 
 /* idmap.c */
 
+/* Close the user namespaces d's id-map cache holds and free it (at shutdown). */
+void idmap_free(struct sysgated *d);
+
 /* 1 when uid is inside the task's uid_map and gid inside its gid_map (-1, "unchanged",
  * is inside both), 0 when not, -errno when unreadable (-ESRCH: the task is gone).  The
  * maps of a few namespaces are cached in d, each namespace held open (d NULL: no cache). */
 int tid_mapped(struct sysgated *d, pid_t tid, uint32_t uid, uint32_t gid);
 
-/* emulate.c */
+/* dispatch.c */
 
 /* Carry out an emulate verdict for a notification: v becomes what to answer
  * (v->call keeps verdict "emulate" and gains v->call.emu).  0: answer as v
@@ -99,7 +104,7 @@ int emu_read_path(struct emu_ctx *ctx, const char *key, uint64_t addr, char *buf
  * -ESRCH for "the caller is gone"; every other -errno is the call's failure). */
 int emu_still_valid(const struct emu_ctx *ctx);
 
-/* emu_mknod.c, emu_chown.c */
+/* mknod.c, chown.c, open.c */
 
 int emu_mknod(struct emu_ctx *ctx, bool strict);
 int emu_chown(struct emu_ctx *ctx);

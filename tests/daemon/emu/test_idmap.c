@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* daemon/idmap.c: id maps of a task's user namespace, cached per namespace. */
+/* daemon/emu/idmap.c: id maps of a task's user namespace, cached per namespace. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
-#include "emulate.h"
+#include "emu/emu.h"
 
 /* A child in a new user namespace whose maps are not written yet; waits until killed.
  * Skips when user namespaces cannot be made here. */

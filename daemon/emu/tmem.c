@@ -12,7 +12,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "emulate.h"
+#include "daemon.h"
+#include "emu/emu.h"
 
 #define TMEM_PAGE 4096u
 

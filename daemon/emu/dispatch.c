@@ -12,7 +12,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "emulate.h"
+#include "daemon.h"
+#include "emu/emu.h"
 #include "log.h"
 
 /* The emulators in lib/policy_emulate.c's order. */

@@ -17,8 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conn.h"
 #include "daemon.h"
 #include "log.h"
+#include "verdict.h"
 
 #define X32_SYSCALL_BIT 0x40000000
 #define AUDIT_REFUSED_RATE 10.0  /* `refused` records per second, sustained */

@@ -17,8 +17,9 @@
 #include <unistd.h>
 
 #include "daemon.h"
-#include "emulate.h"
+#include "emu/emu.h"
 #include "log.h"
+#include "mech/mech.h"
 
 static int notif_id_valid(int fd, uint64_t id)
 {

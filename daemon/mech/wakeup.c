@@ -18,6 +18,8 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "mech/mech.h"
+#include "session.h"
 
 #define WAKEUP_PERIOD_USEC 100000 /* how often the busy sessions are counted */
 #ifndef WAKEUP_BUSY_PER_CPU

@@ -19,7 +19,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "emulate.h"
+#include "daemon.h"
+#include "emu/emu.h"
+#include "proc.h"
 
 static int openat2_in_root(int rootfd, const char *path)
 {

@@ -17,7 +17,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "emulate.h"
+#include "daemon.h"
+#include "emu/emu.h"
 
 static const struct {
 	unsigned major, minor;

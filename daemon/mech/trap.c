@@ -16,8 +16,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "conn.h"
 #include "daemon.h"
 #include "log.h"
+#include "mech/mech.h"
+#include "proc.h"
+#include "verdict.h"
 
 /* REGISTER of a trap session: the peer registers itself; see daemon.h. */
 int trap_check_peer(const struct conn *c, uint32_t target, char *reason, size_t size)

@@ -14,7 +14,8 @@
 #include <string.h>
 #include <sys/syscall.h>
 
-#include "emulate.h"
+#include "daemon.h"
+#include "emu/emu.h"
 
 #define XATTR_NAME_MAX_ 255
 

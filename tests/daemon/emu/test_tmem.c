@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* daemon/tmem.c and the /proc readers of daemon/tpath.c, against a forked child. */
+/* daemon/emu/tmem.c and the /proc readers of daemon/emu/tpath.c, against a forked child. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -11,7 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "emulate.h"
+#include "daemon.h"
+#include "emu/emu.h"
 
 static char text[PATH_MAX + 64];
 
