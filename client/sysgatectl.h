@@ -147,12 +147,24 @@ int ctl_policy_merge(const struct ctl_config *cfg);
 /* sysgatectl policy replay FILE (--log LOGFILE | --session ID): 1 when some recorded
  * call would be decided differently, 0 when none, negative errno on failure. */
 int ctl_policy_replay(const struct ctl_config *cfg);
+
 /* learn.c */
+
+struct sg_learn_row;
+
+/* The rows of a learn reply, in the order received. */
+struct ctl_learn_rows {
+	struct sg_learn_row *v;
+	size_t n, cap;
+};
 
 /* sysgatectl policy load ID FILE */
 int ctl_policy_load(const struct ctl_config *cfg);
 /* sysgatectl learn ID [-o FILE] */
 int ctl_learn(const struct ctl_config *cfg);
+/* Append the LEARN_ROW m to the struct ctl_learn_rows at userdata (a ctl_list callback);
+ * past SG_LEARN_ROWS_MAX rows -EBADMSG, the rows kept. */
+int ctl_learn_add_row(const struct sg_msg *m, void *userdata);
 
 /* output.c */
 
