@@ -7,12 +7,6 @@
 #include "policy.h"
 #include "sysgatectl.h"
 
-static void seccomp_releasep(scmp_filter_ctx *ctx)
-{
-	if (*ctx)
-		seccomp_release(*ctx);
-}
-
 /* Print a policy error: the formatted message to stderr and, with --json, a document. */
 static int report(const struct ctl_config *cfg, int r, const struct sg_policy_error *e)
 {
