@@ -1,15 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* Output helpers of sysgatectl: aligned tables, label/value lists, JSON, times. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
+#include "file_atomic.h"
 #include "sysgatectl.h"
 
 struct table {
@@ -51,46 +49,19 @@ int output_checked(FILE *f)
 	return 0;
 }
 
-/* Write text to path through a temporary file in the same directory, then rename. */
-static int write_atomically(const char *path, const char *text, const char *what)
-{
-	_cleanup_free_ char *tmp = NULL;
-	size_t len = strlen(text);
-	_cleanup_close_ int fd = -EBADF;
-	ssize_t k;
-	int r = 0;
-
-	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
-		return -ENOMEM;
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return ctl_error(negative_errno(), "%s: cannot create '%s': %s", what, tmp,
-				 strerror(errno));
-	for (size_t off = 0; off < len && r == 0; off += (size_t)k) {
-		k = write(fd, text + off, len - off);
-		if (k < 0 && errno == EINTR)
-			k = 0;
-		else if (k <= 0)
-			r = negative_errno();
-	}
-	if (r == 0 && (fchmod(fd, 0644) < 0 || fsync(fd) < 0))
-		r = negative_errno();
-	if (r == 0 && rename(tmp, path) < 0)
-		r = negative_errno();
-	if (r < 0) {
-		ctl_error(r, "%s: cannot write '%s': %s", what, path, strerror(-r));
-		unlink(tmp);
-	}
-	return r;
-}
-
-/* See sysgatectl.h. */
+/* Write text to path (replaced atomically), or to stdout when path is NULL; errors printed. */
 int ctl_write_text(const char *path, const char *text, const char *what)
 {
-	if (path)
-		return write_atomically(path, text, what);
-	fputs(text, stdout);
-	return output_checked(stdout);
+	int r;
+
+	if (!path) {
+		fputs(text, stdout);
+		return output_checked(stdout);
+	}
+	r = file_write_atomic(path, text, strlen(text), 0644);
+	if (r < 0)
+		return ctl_error(r, "%s: cannot write '%s': %s", what, path, strerror(-r));
+	return 0;
 }
 
 /* Copy s with control characters replaced by '?'; NULL on allocation failure. */
