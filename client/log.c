@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 
+#include "audit_record.h"
 #include "sysgatectl.h"
 
 /* Keys printed in the fixed part of a line, left out of the key=value tail. */
@@ -134,38 +135,25 @@ static void put_other(FILE *f, struct json_object *o)
 	}
 }
 
-static bool only_blanks(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strchr(" \t\r\n", s[i]))
-			return false;
-	return true;
-}
-
 /* One human-readable line for an audit record's JSON text; malloc'd, NULL on OOM. */
 char *log_format_record(const char *json, size_t len)
 {
 	_cleanup_free_ char *line = NULL, *raw = NULL;
-	struct json_tokener *tok = json_tokener_new();
 	struct json_object *o = NULL;
-	size_t size = 0, end;
 	const char *event, *s;
+	size_t size = 0;
 	int64_t v;
 	FILE *f;
+	int r;
 
-	if (!tok)
+	r = audit_record_parse(json, len, &o, NULL, 0);
+	if (r == -ENOMEM)
 		return NULL;
-	o = json_tokener_parse_ex(tok, json, (int)len);
-	end = json_tokener_get_parse_end(tok);
 	/* Not one complete JSON object: show the text itself rather than nothing. */
-	if (!o || json_tokener_get_error(tok) != json_tokener_success || end > len ||
-	    !only_blanks(json + end, len - end) || !json_object_is_type(o, json_type_object)) {
-		json_object_put(o);
-		json_tokener_free(tok);
+	if (r < 0) {
 		raw = strndup(json, len);
 		return raw ? sanitize(raw) : NULL;
 	}
-	json_tokener_free(tok);
 
 	f = open_memstream(&line, &size);
 	if (!f) {
