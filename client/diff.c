@@ -34,7 +34,7 @@ int ctl_load_policy(const char *file, struct sg_policy **ret)
 	if (r >= 0)
 		return 0;
 	if (e.msg[0] == '\0')
-		return ctl_error(r, "%s: %s", file, strerror(-r));
+		return ctl_err(r, "%s", file);
 	policy_error_format(&e, buf, sizeof(buf));
 	fputs(buf, stderr);
 	return r;
@@ -147,7 +147,7 @@ static int print_table(const struct sg_diff_entry *e, size_t n, const struct sg_
 		r = table_print(t, stdout);
 	table_free(t);
 	if (r < 0)
-		return ctl_error(r, "policy diff: %s", strerror(-r));
+		return ctl_err(r, "policy diff");
 	for (size_t i = 0; i < n; i++) {
 		if (e[i].change != SG_DIFF_CONDITIONS)
 			continue;
@@ -266,7 +266,7 @@ int ctl_policy_diff(const struct ctl_config *cfg)
 		return r;
 	r = policy_diff(old, new, &e, &n);
 	if (r < 0)
-		return ctl_error(r, "policy diff: %s", strerror(-r));
+		return ctl_err(r, "policy diff");
 	r = cfg->json ? print_json(e, n, old, new) : print_table(e, n, old, new);
 	if (r < 0)
 		return r;

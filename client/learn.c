@@ -30,7 +30,7 @@ int ctl_policy_load(const struct ctl_config *cfg)
 	r = policy_load_file(cfg->file, &p, &text, &e);
 	if (r < 0) {
 		if (!e.msg[0])
-			return ctl_error(r, "%s: %s", cfg->file, strerror(-r));
+			return ctl_err(r, "%s", cfg->file);
 		policy_error_format(&e, buf, sizeof(buf));
 		fprintf(stderr, "%s%s", buf, buf[0] && buf[strlen(buf) - 1] == '\n' ? "" : "\n");
 		return r;
@@ -137,10 +137,11 @@ int ctl_learn(const struct ctl_config *cfg)
 	o.command = command;
 	r = policy_learn_write(rows.v, rows.n, &o, &text, &e);
 	if (r == -ENOENT)
-		r = ctl_error(r, "%s: the session has made no call yet", what);
+		r = ctl_errx(r, "%s: the session has made no call yet", what);
+	else if (r < 0 && e.msg[0])
+		r = ctl_errx(r, "%s: cannot write the policy: %s", what, e.msg);
 	else if (r < 0)
-		r = ctl_error(r, "%s: cannot write the policy: %s", what,
-			      e.msg[0] ? e.msg : strerror(-r));
+		r = ctl_err(r, "%s: cannot write the policy", what);
 	else
 		r = ctl_write_text(cfg->output, text, what);
 out:

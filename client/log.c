@@ -187,7 +187,7 @@ static int print_record(const struct ctl_config *cfg, const struct sg_msg *m)
 		_cleanup_free_ char *line = log_format_record(m->str, m->str_len);
 
 		if (!line)
-			return ctl_error(-ENOMEM, "out of memory");
+			return ctl_errx(-ENOMEM, "out of memory");
 		puts(line);
 	}
 	/* One line at a time, so a pipe reader sees records as they come. */
@@ -206,7 +206,7 @@ static int wait_readable(int sock, int sigfd)
 		if (poll(p, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			return ctl_error(negative_errno(), "log: poll: %s", strerror(errno));
+			return ctl_err(negative_errno(), "log: poll");
 		}
 		if (p[1].revents) {
 			struct signalfd_siginfo si;
@@ -236,8 +236,8 @@ static int stream(const struct ctl_config *cfg, struct ctl_conn *c, int sigfd)
 		if (r == 0) {
 			if (cfg->follow)
 				return 0;
-			return ctl_error(-ECONNRESET, "log: the daemon closed the connection "
-					 "before the end of the backlog");
+			return ctl_errx(-ECONNRESET, "log: the daemon closed the connection "
+					"before the end of the backlog");
 		}
 		if (m.type == SG_MSG_END)
 			return 0;
@@ -259,10 +259,10 @@ static int signals_to_fd(sigset_t *old)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
 	if (sigprocmask(SIG_BLOCK, &mask, old) < 0)
-		return ctl_error(negative_errno(), "log: sigprocmask: %s", strerror(errno));
+		return ctl_err(negative_errno(), "log: sigprocmask");
 	fd = signalfd(-1, &mask, SFD_CLOEXEC);
 	if (fd < 0) {
-		fd = ctl_error(negative_errno(), "log: signalfd: %s", strerror(errno));
+		fd = ctl_err(negative_errno(), "log: signalfd");
 		sigprocmask(SIG_SETMASK, old, NULL);
 	}
 	return fd;

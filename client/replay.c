@@ -99,10 +99,10 @@ static int add_change(struct replay *rp, size_t lineno, const struct replay_reco
 static int bad_record(const struct replay *rp, size_t n, int r, const char *msg)
 {
 	if (r == -EBADMSG)
-		return ctl_error(r, "%s%zu: invalid audit record: %s", rp->where, n, msg);
+		return ctl_errx(r, "%s%zu: invalid audit record: %s", rp->where, n, msg);
 	if (r == -E2BIG)
-		return ctl_error(r, "%s%zu: %s", rp->where, n, msg);
-	return ctl_error(r, "%s%zu: %s", rp->where, n, strerror(-r));
+		return ctl_errx(r, "%s%zu: %s", rp->where, n, msg);
+	return ctl_err(r, "%s%zu", rp->where, n);
 }
 
 /* Check and decide one record; n is its line (log file) or its number (daemon). */
@@ -126,7 +126,7 @@ static int replay_one(struct replay *rp, size_t n, struct json_object *o)
 	rp->changed++;
 	r = add_change(rp, n, &rec, &now, line, def);
 	if (r < 0)
-		return ctl_error(r, "out of memory");
+		return ctl_errx(r, "out of memory");
 	return 0;
 }
 
@@ -139,7 +139,7 @@ static int replay_file(struct replay *rp, const char *path)
 	int r;
 
 	if (!rd.f)
-		return ctl_error(-errno, "cannot open '%s': %s", path, strerror(errno));
+		return ctl_err(negative_errno(), "cannot open '%s'", path);
 	while ((r = audit_reader_next(&rd, &o, msg, sizeof(msg))) > 0) {
 		r = replay_one(rp, rd.line, o);
 		json_object_put(o);
@@ -149,7 +149,7 @@ static int replay_file(struct replay *rp, const char *path)
 	if (r == -EBADMSG || r == -E2BIG)
 		r = bad_record(rp, rd.line, r, msg);
 	else if (r < 0)
-		r = ctl_error(r, "cannot read '%s': %s", path, strerror(-r));
+		r = ctl_err(r, "cannot read '%s'", path);
 out:
 	audit_reader_done(&rd);
 	if (rd.f != stdin)
@@ -179,8 +179,8 @@ static int replay_session(struct replay *rp)
 	while (r >= 0) {
 		r = ctl_next(&c, "policy replay", &m);
 		if (r == 0)
-			r = ctl_error(-ECONNRESET, "policy replay: the daemon closed the connection "
-				      "before the end of the backlog");
+			r = ctl_errx(-ECONNRESET, "policy replay: the daemon closed the connection "
+				     "before the end of the backlog");
 		if (r < 0 || m.type == SG_MSG_END)
 			break;
 		if (m.type != SG_MSG_RECORD) {
@@ -200,9 +200,9 @@ static int replay_session(struct replay *rp)
 	/* The daemon answers an unknown session with an empty backlog; every session it
 	 * knows has at least its session-start record, so nothing at all is an error. */
 	if (r >= 0 && n == 0)
-		r = ctl_error(-ENOENT, "policy replay: the daemon holds no records of session %" PRIu64
-			      " (unknown, or gone from its backlog); replay a saved audit log with "
-			      "--log", rp->cfg->session_id);
+		r = ctl_errx(-ENOENT, "policy replay: the daemon holds no records of session %" PRIu64
+			     " (unknown, or gone from its backlog); replay a saved audit log with "
+			     "--log", rp->cfg->session_id);
 	return r < 0 ? r : 0;
 }
 
@@ -222,8 +222,12 @@ static int print_result(struct replay *rp, const char *source)
 		json_object_put(o);
 		return r;
 	}
-	if (rp->changed > 0 && table_print(rp->table, stdout) < 0)
-		return ctl_error(-EIO, "error writing to standard output");
+	if (rp->changed > 0) {
+		int r = table_print(rp->table, stdout);
+
+		if (r < 0)
+			return r; /* reported */
+	}
 	printf("%s%zu of %zu recorded calls would be decided differently by %s "
 	       "(%zu records from %s)\n", rp->changed ? "\n" : "", rp->changed, rp->calls,
 	       rp->cfg->file, rp->records, source);
@@ -247,7 +251,7 @@ int ctl_policy_replay(const struct ctl_config *cfg)
 		char buf[1024];
 
 		if (e.msg[0] == '\0')
-			return ctl_error(r, "%s: %s", cfg->file, strerror(-r));
+			return ctl_err(r, "%s", cfg->file);
 		policy_error_format(&e, buf, sizeof(buf));
 		fprintf(stderr, "%s%s", buf, buf[0] && buf[strlen(buf) - 1] != '\n' ? "\n" : "");
 		return r;
@@ -256,7 +260,7 @@ int ctl_policy_replay(const struct ctl_config *cfg)
 	rp.table = table_new(ARRAY_SIZE(headers), headers, "rrrllll");
 	rp.changes = json_object_new_array();
 	if (!rp.table || !rp.changes) {
-		r = ctl_error(-ENOMEM, "out of memory");
+		r = ctl_errx(-ENOMEM, "out of memory");
 		goto out;
 	}
 	if (cfg->log_file) {

@@ -188,13 +188,18 @@ const char *format_rfc3339(uint64_t usec, bool with_usec, char *buf, size_t size
 const char *format_duration(uint64_t usec, char *buf, size_t size);
 /* Copy s into a new string with control characters (C0, DEL, C1) replaced by '?'. */
 char *sanitize(const char *s);
-/* Flush f; on a write error print it and return -EIO. */
+/* Flush f; on a write error print it and return its negative errno. */
 int output_checked(FILE *f);
 /* Write text to path (atomically: a temporary file renamed over it), or to stdout when
  * path is NULL; errors printed, prefixed with what. */
 int ctl_write_text(const char *path, const char *text, const char *what);
-/* Print "sysgatectl: " and a message to stderr; returns r. */
-int ctl_error(int r, const char *fmt, ...) _printf_(2, 3);
+/* Print "sysgatectl: MSG: <strerror(-r)>" to stderr (MSG alone when r >= 0); returns r.
+ * Callers pass the negative errno and say what failed, never the errno's text. */
+int ctl_err(int r, const char *fmt, ...) _printf_(2, 3);
+/* Print "sysgatectl: MSG" to stderr, for a failure the message names itself; returns r. */
+int ctl_errx(int r, const char *fmt, ...) _printf_(2, 3);
+/* As ctl_err, with advice after the errno's text: "MSG: <strerror(-r)><hint>"; returns r. */
+int ctl_err_hint(int r, const char *hint, const char *fmt, ...) _printf_(3, 4);
 /* A counter's JSON key ("allow") by enum sg_count index. */
 const char *count_name(unsigned i);
 /* {"allow":N,...} from SG_NCOUNTS counters. */
