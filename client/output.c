@@ -64,7 +64,7 @@ int ctl_errx(int r, const char *fmt, ...)
 	return r;
 }
 
-/* Print "sysgatectl: MSG: <text of r><hint>" (hint: advice, " (is sysgated running?)"); returns r. */
+/* Print "sysgatectl: MSG: <text of r><hint>", hint being advice (" (is ... running?)"); returns r. */
 int ctl_err_hint(int r, const char *hint, const char *fmt, ...)
 {
 	va_list ap;

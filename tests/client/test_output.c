@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Tests for client/output.c (tables, times, error messages) and the record formatter of client/log.c. */
+/* Tests for client/output.c (tables, times, error messages) and client/log.c's record formatter. */
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
 #include <errno.h>
