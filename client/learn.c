@@ -21,20 +21,14 @@ int ctl_policy_load(const struct ctl_config *cfg)
 	_cleanup_(policy_freep) struct sg_policy *p = NULL;
 	_cleanup_free_ char *text = NULL;
 	struct ctl_conn c = { .fd = -EBADF };
-	struct sg_policy_error e = { 0 };
-	char what[64], buf[1024];
+	char what[64];
 	struct sg_msg m;
 	int r;
 
 	/* Parse here too: a mistake is shown before anything is sent. */
-	r = policy_load_file(cfg->file, &p, &text, &e);
-	if (r < 0) {
-		if (!e.msg[0])
-			return ctl_err(r, "%s", cfg->file);
-		policy_error_format(&e, buf, sizeof(buf));
-		fprintf(stderr, "%s%s", buf, buf[0] && buf[strlen(buf) - 1] == '\n' ? "" : "\n");
+	r = ctl_load_policy(cfg->file, &p, &text);
+	if (r < 0)
 		return r;
-	}
 	snprintf(what, sizeof(what), "policy load %" PRIu64, cfg->session_id);
 	r = ctl_connect(cfg, &c);
 	if (r < 0)

@@ -57,7 +57,7 @@ int ctl_policy_merge(const struct ctl_config *cfg)
 	if (cfg->n_files < 2 || cfg->n_files > MERGE_FILES_MAX)
 		return ctl_errx(-EINVAL, "policy merge: give 2 to %d policy files", MERGE_FILES_MAX);
 	for (size_t i = 0; i < cfg->n_files && r >= 0; i++)
-		r = ctl_load_policy(cfg->files[i], &in[i]);
+		r = ctl_load_policy(cfg->files[i], &in[i], NULL);
 	if (r >= 0) {
 		r = policy_merge((const struct sg_policy *const *)in, cfg->n_files, &text, &e);
 		if (r == -EINVAL && e.msg[0]) {

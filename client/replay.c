@@ -241,21 +241,13 @@ int ctl_policy_replay(const struct ctl_config *cfg)
 	static const char *const headers[] = { "RECORD", "SESSION", "PID", "ARCH", "SYSCALL",
 					       "OLD -> NEW", "RULE" };
 	_cleanup_(policy_freep) struct sg_policy *p = NULL;
-	struct sg_policy_error e = { 0 };
 	struct replay rp = { .cfg = cfg };
 	char where[300], source[300];
 	int r;
 
-	r = policy_load_file(cfg->file, &p, NULL, &e);
-	if (r < 0) {
-		char buf[1024];
-
-		if (e.msg[0] == '\0')
-			return ctl_err(r, "%s", cfg->file);
-		policy_error_format(&e, buf, sizeof(buf));
-		fprintf(stderr, "%s%s", buf, buf[0] && buf[strlen(buf) - 1] != '\n' ? "\n" : "");
+	r = ctl_load_policy(cfg->file, &p, NULL);
+	if (r < 0)
 		return r;
-	}
 	rp.policy = p;
 	rp.table = table_new(ARRAY_SIZE(headers), headers, "rrrllll");
 	rp.changes = json_object_new_array();

@@ -134,8 +134,9 @@ struct sg_policy;
 
 /* sysgatectl policy diff OLD NEW: 1 when they differ, 0 when not, negative errno on errors. */
 int ctl_policy_diff(const struct ctl_config *cfg);
-/* Load a policy file; a parse error is printed as FILE:LINE:COL with the line and a caret. */
-int ctl_load_policy(const char *file, struct sg_policy **ret);
+/* Load a policy file (*ret_text gets its text if not NULL); a parse error is printed as
+ * FILE:LINE:COL with the line and a caret. */
+int ctl_load_policy(const char *file, struct sg_policy **ret, char **ret_text);
 
 /* merge.c */
 
