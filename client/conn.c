@@ -34,26 +34,26 @@ static int report_error_reply(const char *what, const struct sg_msg *m)
 		bool first = true;
 
 		if (!copy)
-			return ctl_error(r, "%s: %s", what, strerror(-r));
+			return ctl_err(r, "%s", what);
 		for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 			_cleanup_free_ char *clean = sanitize(line);
 
 			if (first)
-				ctl_error(r, "%s: %s", what, clean ? clean : "?");
+				ctl_errx(r, "%s: %s", what, clean ? clean : "?");
 			else
 				fprintf(stderr, "%s\n", clean ? clean : "?");
 			first = false;
 		}
 		return r;
 	}
-	return ctl_error(r, "%s: %s", what, strerror(-r));
+	return ctl_err(r, "%s", what);
 }
 
 /* Report a reply of a type the request does not allow. */
 int ctl_unexpected(const char *what, const struct sg_msg *m)
 {
-	return ctl_error(-EBADMSG, "%s: unexpected '%s' reply from the daemon", what,
-			 proto_type_name(m->type));
+	return ctl_errx(-EBADMSG, "%s: unexpected '%s' reply from the daemon", what,
+			proto_type_name(m->type));
 }
 
 /* Connect and say HELLO. */
@@ -66,13 +66,12 @@ int ctl_connect(const struct ctl_config *cfg, struct ctl_conn *ret)
 
 	c.buf = malloc(SG_MSG_MAX);
 	if (!c.buf)
-		return ctl_error(-ENOMEM, "out of memory");
+		return ctl_errx(-ENOMEM, "out of memory");
 	c.fd = proto_connect(cfg->socket_path);
 	if (c.fd < 0) {
 		r = c.fd;
 		ctl_conn_done(&c);
-		return ctl_error(r, "cannot connect to '%s': %s%s", cfg->socket_path, strerror(-r),
-				 connect_hint(r));
+		return ctl_err_hint(r, connect_hint(r), "cannot connect to '%s'", cfg->socket_path);
 	}
 	r = ctl_request(&c, pkt, proto_encode_hello(pkt, sizeof(pkt), SG_ROLE_CLIENT), "handshake",
 			&m);
@@ -105,15 +104,14 @@ static int recv_decoded(struct ctl_conn *c, const char *what, struct sg_msg *ret
 
 	n = proto_recv(c->fd, c->buf, SG_MSG_MAX, fds, &n_fds);
 	if (n < 0)
-		return ctl_error((int)n, "%s: receiving from the daemon: %s", what,
-				 strerror((int)-n));
+		return ctl_err((int)n, "%s: receiving from the daemon", what);
 	if (n == 0)
 		return 0;
 	r = proto_decode(c->buf, (size_t)n, fds, n_fds, ret, &reason);
 	/* No reply to a client carries fds; never keep any. */
 	proto_close_fds(fds, n_fds);
 	if (r < 0)
-		return ctl_error(r, "%s: malformed reply from the daemon: %s", what, reason);
+		return ctl_errx(r, "%s: malformed reply from the daemon: %s", what, reason);
 	return 1;
 }
 
@@ -124,16 +122,15 @@ int ctl_request(struct ctl_conn *c, const void *pkt, ssize_t len, const char *wh
 	int r;
 
 	if (len < 0)
-		return ctl_error((int)len, "%s: cannot encode the request: %s", what,
-				 strerror((int)-len));
+		return ctl_err((int)len, "%s: cannot encode the request", what);
 	r = proto_send(c->fd, pkt, (size_t)len, NULL, 0);
 	if (r < 0)
-		return ctl_error(r, "%s: sending to the daemon: %s", what, strerror(-r));
+		return ctl_err(r, "%s: sending to the daemon", what);
 	r = recv_decoded(c, what, ret);
 	if (r < 0)
 		return r;
 	if (r == 0)
-		return ctl_error(-ECONNRESET, "%s: the daemon closed the connection", what);
+		return ctl_errx(-ECONNRESET, "%s: the daemon closed the connection", what);
 	if (ret->type == SG_MSG_ERROR)
 		return report_error_reply(what, ret);
 	return 0;
@@ -168,13 +165,13 @@ int ctl_list(struct ctl_conn *c, const void *pkt, ssize_t len, const char *what,
 			return ctl_unexpected(what, &m);
 		r = fn(&m, userdata);
 		if (r < 0)
-			return ctl_error(r, "%s: %s", what, strerror(-r));
+			return ctl_err(r, "%s", what);
 		r = ctl_next(c, what, &m);
 		if (r < 0)
 			return r;
 		if (r == 0)
-			return ctl_error(-ECONNRESET, "%s: the daemon closed the connection before "
-					 "the end of the list", what);
+			return ctl_errx(-ECONNRESET, "%s: the daemon closed the connection before "
+					"the end of the list", what);
 	}
 }
 
@@ -213,7 +210,7 @@ int ctl_list_print(const struct ctl_config *cfg, const void *pkt, ssize_t len,
 	else
 		ud[1] = t = table_new(v->n_cols, v->headers, v->align);
 	if (!ud[1])
-		return ctl_error(-ENOMEM, "out of memory");
+		return ctl_errx(-ENOMEM, "out of memory");
 	r = ctl_connect(cfg, &c);
 	if (r >= 0)
 		r = ctl_list(&c, pkt, len, v->what, v->row_type,

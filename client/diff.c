@@ -23,20 +23,20 @@ struct side {
 	unsigned line;
 };
 
-/* Load a policy, printing a parse error as FILE:LINE:COL with the caret. */
-int ctl_load_policy(const char *file, struct sg_policy **ret)
+/* Load a policy (and its text), printing a parse error as FILE:LINE:COL with the caret. */
+int ctl_load_policy(const char *file, struct sg_policy **ret, char **ret_text)
 {
 	struct sg_policy_error e = { 0 };
 	char buf[1024];
 	int r;
 
-	r = policy_load_file(file, ret, NULL, &e);
+	r = policy_load_file(file, ret, ret_text, &e);
 	if (r >= 0)
 		return 0;
 	if (e.msg[0] == '\0')
-		return ctl_error(r, "%s: %s", file, strerror(-r));
+		return ctl_err(r, "%s", file);
 	policy_error_format(&e, buf, sizeof(buf));
-	fputs(buf, stderr);
+	fprintf(stderr, "%s%s", buf, buf[0] && buf[strlen(buf) - 1] != '\n' ? "\n" : "");
 	return r;
 }
 
@@ -147,7 +147,7 @@ static int print_table(const struct sg_diff_entry *e, size_t n, const struct sg_
 		r = table_print(t, stdout);
 	table_free(t);
 	if (r < 0)
-		return ctl_error(r, "policy diff: %s", strerror(-r));
+		return ctl_err(r, "policy diff");
 	for (size_t i = 0; i < n; i++) {
 		if (e[i].change != SG_DIFF_CONDITIONS)
 			continue;
@@ -258,15 +258,15 @@ int ctl_policy_diff(const struct ctl_config *cfg)
 	size_t n = 0;
 	int r;
 
-	r = ctl_load_policy(cfg->file, &old);
+	r = ctl_load_policy(cfg->file, &old, NULL);
 	if (r < 0)
 		return r;
-	r = ctl_load_policy(cfg->file2, &new);
+	r = ctl_load_policy(cfg->file2, &new, NULL);
 	if (r < 0)
 		return r;
 	r = policy_diff(old, new, &e, &n);
 	if (r < 0)
-		return ctl_error(r, "policy diff: %s", strerror(-r));
+		return ctl_err(r, "policy diff");
 	r = cfg->json ? print_json(e, n, old, new) : print_table(e, n, old, new);
 	if (r < 0)
 		return r;

@@ -21,20 +21,14 @@ int ctl_policy_load(const struct ctl_config *cfg)
 	_cleanup_(policy_freep) struct sg_policy *p = NULL;
 	_cleanup_free_ char *text = NULL;
 	struct ctl_conn c = { .fd = -EBADF };
-	struct sg_policy_error e = { 0 };
-	char what[64], buf[1024];
+	char what[64];
 	struct sg_msg m;
 	int r;
 
 	/* Parse here too: a mistake is shown before anything is sent. */
-	r = policy_load_file(cfg->file, &p, &text, &e);
-	if (r < 0) {
-		if (!e.msg[0])
-			return ctl_error(r, "%s: %s", cfg->file, strerror(-r));
-		policy_error_format(&e, buf, sizeof(buf));
-		fprintf(stderr, "%s%s", buf, buf[0] && buf[strlen(buf) - 1] == '\n' ? "" : "\n");
+	r = ctl_load_policy(cfg->file, &p, &text);
+	if (r < 0)
 		return r;
-	}
 	snprintf(what, sizeof(what), "policy load %" PRIu64, cfg->session_id);
 	r = ctl_connect(cfg, &c);
 	if (r < 0)
@@ -51,22 +45,22 @@ int ctl_policy_load(const struct ctl_config *cfg)
 	return r;
 }
 
-struct rows {
-	struct sg_learn_row *v;
-	size_t n, cap;
-};
-
-static int add_row(const struct sg_msg *m, void *userdata)
+/* Append one LEARN_ROW to the ctl_learn_rows in userdata (a ctl_list callback). */
+int ctl_learn_add_row(const struct sg_msg *m, void *userdata)
 {
 	const struct sg_msg_learn_row *w = &m->u.learn_row;
-	struct rows *rows = userdata;
+	struct ctl_learn_rows *rows = userdata;
 	struct sg_learn_row *row;
 
 	if (rows->n == rows->cap) {
 		size_t cap = rows->cap ? rows->cap * 2 : 64;
-		struct sg_learn_row *v = reallocarray(rows->v, cap, sizeof(*v));
+		struct sg_learn_row *v;
 
-		if (!v || cap > 65536)
+		/* The limit before the realloc: a grown array is never left behind. */
+		if (cap > SG_LEARN_ROWS_MAX)
+			return -EBADMSG;
+		v = reallocarray(rows->v, cap, sizeof(*v));
+		if (!v)
 			return -ENOMEM;
 		rows->v = v;
 		rows->cap = cap;
@@ -115,7 +109,7 @@ int ctl_learn(const struct ctl_config *cfg)
 	_cleanup_free_ char *command = NULL, *text = NULL;
 	struct ctl_conn c = { .fd = -EBADF };
 	struct sg_policy_error e = { 0 };
-	struct rows rows = { 0 };
+	struct ctl_learn_rows rows = { 0 };
 	struct sg_learn_opts o = { .session = cfg->session_id };
 	struct timespec ts;
 	char what[64];
@@ -126,7 +120,7 @@ int ctl_learn(const struct ctl_config *cfg)
 	if (r < 0)
 		return r;
 	r = ctl_list(&c, c.buf, proto_encode_learn_req(c.buf, SG_MSG_MAX, cfg->session_id), what,
-		     SG_MSG_LEARN_ROW, add_row, &rows);
+		     SG_MSG_LEARN_ROW, ctl_learn_add_row, &rows);
 	if (r >= 0)
 		command = session_command(&c, cfg->session_id);
 	ctl_conn_done(&c);
@@ -137,10 +131,11 @@ int ctl_learn(const struct ctl_config *cfg)
 	o.command = command;
 	r = policy_learn_write(rows.v, rows.n, &o, &text, &e);
 	if (r == -ENOENT)
-		r = ctl_error(r, "%s: the session has made no call yet", what);
+		r = ctl_errx(r, "%s: the session has made no call yet", what);
+	else if (r < 0 && e.msg[0])
+		r = ctl_errx(r, "%s: cannot write the policy: %s", what, e.msg);
 	else if (r < 0)
-		r = ctl_error(r, "%s: cannot write the policy: %s", what,
-			      e.msg[0] ? e.msg : strerror(-r));
+		r = ctl_err(r, "%s: cannot write the policy", what);
 	else
 		r = ctl_write_text(cfg->output, text, what);
 out:

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 
+#include "audit_record.h"
 #include "sysgatectl.h"
 
 /* Keys printed in the fixed part of a line, left out of the key=value tail. */
@@ -134,38 +135,25 @@ static void put_other(FILE *f, struct json_object *o)
 	}
 }
 
-static bool only_blanks(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strchr(" \t\r\n", s[i]))
-			return false;
-	return true;
-}
-
 /* One human-readable line for an audit record's JSON text; malloc'd, NULL on OOM. */
 char *log_format_record(const char *json, size_t len)
 {
 	_cleanup_free_ char *line = NULL, *raw = NULL;
-	struct json_tokener *tok = json_tokener_new();
 	struct json_object *o = NULL;
-	size_t size = 0, end;
 	const char *event, *s;
+	size_t size = 0;
 	int64_t v;
 	FILE *f;
+	int r;
 
-	if (!tok)
+	r = audit_record_parse(json, len, &o, NULL, 0);
+	if (r == -ENOMEM)
 		return NULL;
-	o = json_tokener_parse_ex(tok, json, (int)len);
-	end = json_tokener_get_parse_end(tok);
 	/* Not one complete JSON object: show the text itself rather than nothing. */
-	if (!o || json_tokener_get_error(tok) != json_tokener_success || end > len ||
-	    !only_blanks(json + end, len - end) || !json_object_is_type(o, json_type_object)) {
-		json_object_put(o);
-		json_tokener_free(tok);
+	if (r < 0) {
 		raw = strndup(json, len);
 		return raw ? sanitize(raw) : NULL;
 	}
-	json_tokener_free(tok);
 
 	f = open_memstream(&line, &size);
 	if (!f) {
@@ -199,7 +187,7 @@ static int print_record(const struct ctl_config *cfg, const struct sg_msg *m)
 		_cleanup_free_ char *line = log_format_record(m->str, m->str_len);
 
 		if (!line)
-			return ctl_error(-ENOMEM, "out of memory");
+			return ctl_errx(-ENOMEM, "out of memory");
 		puts(line);
 	}
 	/* One line at a time, so a pipe reader sees records as they come. */
@@ -218,7 +206,7 @@ static int wait_readable(int sock, int sigfd)
 		if (poll(p, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			return ctl_error(negative_errno(), "log: poll: %s", strerror(errno));
+			return ctl_err(negative_errno(), "log: poll");
 		}
 		if (p[1].revents) {
 			struct signalfd_siginfo si;
@@ -248,8 +236,8 @@ static int stream(const struct ctl_config *cfg, struct ctl_conn *c, int sigfd)
 		if (r == 0) {
 			if (cfg->follow)
 				return 0;
-			return ctl_error(-ECONNRESET, "log: the daemon closed the connection "
-					 "before the end of the backlog");
+			return ctl_errx(-ECONNRESET, "log: the daemon closed the connection "
+					"before the end of the backlog");
 		}
 		if (m.type == SG_MSG_END)
 			return 0;
@@ -271,10 +259,10 @@ static int signals_to_fd(sigset_t *old)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
 	if (sigprocmask(SIG_BLOCK, &mask, old) < 0)
-		return ctl_error(negative_errno(), "log: sigprocmask: %s", strerror(errno));
+		return ctl_err(negative_errno(), "log: sigprocmask");
 	fd = signalfd(-1, &mask, SFD_CLOEXEC);
 	if (fd < 0) {
-		fd = ctl_error(negative_errno(), "log: signalfd: %s", strerror(errno));
+		fd = ctl_err(negative_errno(), "log: signalfd");
 		sigprocmask(SIG_SETMASK, old, NULL);
 	}
 	return fd;

@@ -301,8 +301,12 @@ static int ctl_run(const struct ctl_config *cfg)
 		break;
 	}
 	/* Output buffered until now can still fail (a full disk, a closed pipe). */
-	if ((fflush(stdout) != 0 || ferror(stdout)) && r >= 0)
-		r = ctl_error(-EIO, "error writing to standard output");
+	if (r >= 0) {
+		int k = output_checked(stdout);
+
+		if (k < 0)
+			r = k;
+	}
 	return r;
 }
 

@@ -40,7 +40,7 @@ static int verify(const char *text)
 	r = policy_parse(text, strlen(text), "<merged>", &p, &e);
 	if (r < 0) {
 		policy_error_format(&e, buf, sizeof(buf));
-		return ctl_error(r, "policy merge: the merged policy does not parse: %s", buf);
+		return ctl_errx(r, "policy merge: the merged policy does not parse: %s", buf);
 	}
 	return 0;
 }
@@ -55,17 +55,16 @@ int ctl_policy_merge(const struct ctl_config *cfg)
 	int r = 0;
 
 	if (cfg->n_files < 2 || cfg->n_files > MERGE_FILES_MAX)
-		return ctl_error(-EINVAL, "policy merge: give 2 to %d policy files",
-				 MERGE_FILES_MAX);
+		return ctl_errx(-EINVAL, "policy merge: give 2 to %d policy files", MERGE_FILES_MAX);
 	for (size_t i = 0; i < cfg->n_files && r >= 0; i++)
-		r = ctl_load_policy(cfg->files[i], &in[i]);
+		r = ctl_load_policy(cfg->files[i], &in[i], NULL);
 	if (r >= 0) {
 		r = policy_merge((const struct sg_policy *const *)in, cfg->n_files, &text, &e);
 		if (r == -EINVAL && e.msg[0]) {
 			policy_error_format(&e, buf, sizeof(buf));
 			fputs(buf, stderr);
 		} else if (r < 0) {
-			ctl_error(r, "policy merge: %s", strerror(-r));
+			ctl_err(r, "policy merge");
 		}
 	}
 	free_all(in, cfg->n_files);

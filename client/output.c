@@ -1,15 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* Output helpers of sysgatectl: aligned tables, label/value lists, JSON, times. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
+#include "file_atomic.h"
 #include "sysgatectl.h"
 
 struct table {
@@ -29,68 +27,75 @@ static const char *const count_names[SG_NCOUNTS] = {
 	[SG_COUNT_AUDIT] = "audit",
 };
 
-/* Print "sysgatectl: message" to stderr; returns r. */
-int ctl_error(int r, const char *fmt, ...)
+/* "sysgatectl: MSG", then ": " and the text of r when asked and r < 0, then hint; one line
+ * on stderr, errno kept. */
+_printf_(4, 0) static void print_err(int r, bool with_errno, const char *hint, const char *fmt,
+				     va_list ap)
+{
+	int saved = errno;
+
+	fputs(CTL_NAME ": ", stderr);
+	vfprintf(stderr, fmt, ap);
+	if (with_errno && r < 0)
+		fprintf(stderr, ": %s", strerror(-r));
+	fprintf(stderr, "%s\n", hint ? hint : "");
+	errno = saved;
+}
+
+/* Print "sysgatectl: MSG: <text of r>" (no text when r >= 0); returns r. */
+int ctl_err(int r, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs(CTL_NAME ": ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	print_err(r, true, NULL, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return r;
 }
 
-/* Flush f and report a write error once; 0 or -EIO. */
+/* Print "sysgatectl: MSG" (the message names the failure itself); returns r. */
+int ctl_errx(int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	print_err(r, false, NULL, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/* Print "sysgatectl: MSG: <text of r><hint>", hint being advice (" (is ... running?)"); returns r. */
+int ctl_err_hint(int r, const char *hint, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	print_err(r, true, hint, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/* Flush f and report a write error once; 0 or its negative errno. */
 int output_checked(FILE *f)
 {
 	if (fflush(f) != 0 || ferror(f))
-		return ctl_error(-EIO, "error writing to standard output: %s",
-				 strerror(errno));
+		return ctl_err(negative_errno(), "error writing to standard output");
 	return 0;
 }
 
-/* Write text to path through a temporary file in the same directory, then rename. */
-static int write_atomically(const char *path, const char *text, const char *what)
-{
-	_cleanup_free_ char *tmp = NULL;
-	size_t len = strlen(text);
-	_cleanup_close_ int fd = -EBADF;
-	ssize_t k;
-	int r = 0;
-
-	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
-		return -ENOMEM;
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return ctl_error(negative_errno(), "%s: cannot create '%s': %s", what, tmp,
-				 strerror(errno));
-	for (size_t off = 0; off < len && r == 0; off += (size_t)k) {
-		k = write(fd, text + off, len - off);
-		if (k < 0 && errno == EINTR)
-			k = 0;
-		else if (k <= 0)
-			r = negative_errno();
-	}
-	if (r == 0 && (fchmod(fd, 0644) < 0 || fsync(fd) < 0))
-		r = negative_errno();
-	if (r == 0 && rename(tmp, path) < 0)
-		r = negative_errno();
-	if (r < 0) {
-		ctl_error(r, "%s: cannot write '%s': %s", what, path, strerror(-r));
-		unlink(tmp);
-	}
-	return r;
-}
-
-/* See sysgatectl.h. */
+/* Write text to path (replaced atomically), or to stdout when path is NULL; errors printed. */
 int ctl_write_text(const char *path, const char *text, const char *what)
 {
-	if (path)
-		return write_atomically(path, text, what);
-	fputs(text, stdout);
-	return output_checked(stdout);
+	int r;
+
+	if (!path) {
+		fputs(text, stdout);
+		return output_checked(stdout);
+	}
+	r = file_write_atomic(path, text, strlen(text), 0644);
+	if (r < 0)
+		return ctl_err(r, "%s: cannot write '%s'", what, path);
+	return 0;
 }
 
 /* Copy s with control characters replaced by '?'; NULL on allocation failure. */
@@ -204,10 +209,10 @@ int table_print(const struct table *t, FILE *f)
 	_cleanup_free_ size_t *width = NULL;
 
 	if (t->n_cells % t->n_cols != 0)
-		return ctl_error(-EINVAL, "internal error: incomplete table row");
+		return ctl_errx(-EINVAL, "internal error: incomplete table row");
 	width = calloc(t->n_cols, sizeof(*width));
 	if (!width)
-		return ctl_error(-ENOMEM, "out of memory");
+		return ctl_errx(-ENOMEM, "out of memory");
 	for (size_t c = 0; c < t->n_cols; c++)
 		width[c] = strlen(t->headers[c]);
 	for (size_t i = 0; i < t->n_cells; i++) {
@@ -234,7 +239,7 @@ int kv_print(FILE *f, size_t n, const char *const *labels, const char *const *va
 		_cleanup_free_ char *v = sanitize(values[i]);
 
 		if (!v)
-			return ctl_error(-ENOMEM, "out of memory");
+			return ctl_errx(-ENOMEM, "out of memory");
 		fprintf(f, "%s:%*s %s\n", labels[i], (int)(w - strlen(labels[i])), "", v);
 	}
 	return output_checked(f);
@@ -246,11 +251,11 @@ int json_print(struct json_object *o)
 	const char *s;
 
 	if (!o)
-		return ctl_error(-ENOMEM, "out of memory");
+		return ctl_errx(-ENOMEM, "out of memory");
 	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 						      JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (!s)
-		return ctl_error(-ENOMEM, "out of memory");
+		return ctl_errx(-ENOMEM, "out of memory");
 	puts(s);
 	return output_checked(stdout);
 }

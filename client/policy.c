@@ -7,12 +7,6 @@
 #include "policy.h"
 #include "sysgatectl.h"
 
-static void seccomp_releasep(scmp_filter_ctx *ctx)
-{
-	if (*ctx)
-		seccomp_release(*ctx);
-}
-
 /* Print a policy error: the formatted message to stderr and, with --json, a document. */
 static int report(const struct ctl_config *cfg, int r, const struct sg_policy_error *e)
 {
@@ -20,7 +14,8 @@ static int report(const struct ctl_config *cfg, int r, const struct sg_policy_er
 
 	if (e->msg[0] == '\0') {
 		/* The library had nothing to add (e.g. the file cannot be opened). */
-		ctl_error(r, "%s: %s", cfg->file, strerror(-r));
+		ctl_err(r, "%s", cfg->file);
+		/* The document's message: the errno's text, as printed. */
 		snprintf(buf, sizeof(buf), "%s", strerror(-r));
 	} else {
 		policy_error_format(e, buf, sizeof(buf));
@@ -101,11 +96,11 @@ int ctl_policy_check(const struct ctl_config *cfg)
 			routed++;
 	r = policy_lint(p, &lint, &n_lint);
 	if (r < 0)
-		return ctl_error(r, "%s: %s", cfg->file, strerror(-r));
+		return ctl_err(r, "%s", cfg->file);
 	warn_json = warnings(cfg, lint, n_lint);
 	if (n_lint > 0 && cfg->strict)
-		r = ctl_error(-EINVAL, "%s: %zu warning%s (--strict)", cfg->file, n_lint,
-			      n_lint == 1 ? "" : "s");
+		r = ctl_errx(-EINVAL, "%s: %zu warning%s (--strict)", cfg->file, n_lint,
+			     n_lint == 1 ? "" : "s");
 
 	if (cfg->json) {
 		struct json_object *o = json_object_new_object(), *arches = json_object_new_array();
@@ -155,6 +150,6 @@ int ctl_policy_show(const struct ctl_config *cfg)
 	fflush(stdout);
 	r = policy_export_pfc(ctx, stdout);
 	if (r < 0)
-		return ctl_error(r, "%s: cannot export the filter: %s", cfg->file, strerror(-r));
+		return ctl_err(r, "%s: cannot export the filter", cfg->file);
 	return 0;
 }

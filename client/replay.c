@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit_record.h"
 #include "policy.h"
 #include "replay.h"
 #include "sysgatectl.h"
@@ -94,8 +95,18 @@ static int add_change(struct replay *rp, size_t lineno, const struct replay_reco
 	return 0;
 }
 
+/* Print why record n cannot be replayed (msg from the reader or the check); returns r. */
+static int bad_record(const struct replay *rp, size_t n, int r, const char *msg)
+{
+	if (r == -EBADMSG)
+		return ctl_errx(r, "%s%zu: invalid audit record: %s", rp->where, n, msg);
+	if (r == -E2BIG)
+		return ctl_errx(r, "%s%zu: %s", rp->where, n, msg);
+	return ctl_err(r, "%s%zu", rp->where, n);
+}
+
 /* Check and decide one record; n is its line (log file) or its number (daemon). */
-static int replay_one(struct replay *rp, size_t n, const char *text, size_t len)
+static int replay_one(struct replay *rp, size_t n, struct json_object *o)
 {
 	struct replay_record rec;
 	struct replay_verdict now;
@@ -105,61 +116,44 @@ static int replay_one(struct replay *rp, size_t n, const char *text, size_t len)
 	int r;
 
 	rp->records++;
-	r = replay_record_parse(text, len, &rec, msg, sizeof(msg));
-	if (r == -EBADMSG)
-		r = ctl_error(r, "%s%zu: invalid audit record: %s", rp->where, n, msg);
-	else if (r == -ENOMEM)
-		r = ctl_error(r, "out of memory");
-	if (r > 0) {
-		rp->calls++;
-		replay_decide(rp->policy, &rec, &now, &line, &def);
-		r = 0;
-		if (replay_verdict_differs(&rec.old, &now)) {
-			rp->changed++;
-			r = add_change(rp, n, &rec, &now, line, def);
-			if (r < 0)
-				r = ctl_error(r, "out of memory");
-		}
-	}
-	replay_record_done(&rec);
-	return r;
+	r = replay_record_check(o, &rec, msg, sizeof(msg));
+	if (r <= 0)
+		return r < 0 ? bad_record(rp, n, r, msg) : 0;
+	rp->calls++;
+	replay_decide(rp->policy, &rec, &now, &line, &def);
+	if (!replay_verdict_differs(&rec.old, &now))
+		return 0;
+	rp->changed++;
+	r = add_change(rp, n, &rec, &now, line, def);
+	if (r < 0)
+		return ctl_errx(r, "out of memory");
+	return 0;
 }
 
 /* Every line of the log file (or standard input for "-"). */
 static int replay_file(struct replay *rp, const char *path)
 {
-	_cleanup_free_ char *buf = NULL;
-	size_t cap = 0, lineno = 0;
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
-	ssize_t len;
-	int r = 0;
+	struct audit_reader rd = { .f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re") };
+	struct json_object *o;
+	char msg[512];
+	int r;
 
-	if (!f)
-		return ctl_error(-errno, "cannot open '%s': %s", path, strerror(errno));
-	errno = 0;
-	while ((len = getline(&buf, &cap, f)) >= 0) {
-		lineno++;
-		if (len > 0 && buf[len - 1] == '\n')
-			buf[--len] = '\0';
-		if ((size_t)len > REPLAY_LINE_MAX) {
-			r = ctl_error(-E2BIG, "%s:%zu: line longer than %d bytes", path, lineno,
-				      REPLAY_LINE_MAX);
-			break;
-		}
-		if (strlen(buf) != (size_t)len) {
-			r = ctl_error(-EBADMSG, "%s:%zu: invalid audit record: NUL byte in the line",
-				      path, lineno);
-			break;
-		}
-		r = replay_one(rp, lineno, buf, (size_t)len);
+	if (!rd.f)
+		return ctl_err(negative_errno(), "cannot open '%s'", path);
+	while ((r = audit_reader_next(&rd, &o, msg, sizeof(msg))) > 0) {
+		r = replay_one(rp, rd.line, o);
+		json_object_put(o);
 		if (r < 0)
-			break;
-		errno = 0;
+			goto out; /* reported */
 	}
-	if (r == 0 && ferror(f))
-		r = ctl_error(-EIO, "cannot read '%s': %s", path, strerror(errno ? errno : EIO));
-	if (f != stdin)
-		fclose(f);
+	if (r == -EBADMSG || r == -E2BIG)
+		r = bad_record(rp, rd.line, r, msg);
+	else if (r < 0)
+		r = ctl_err(r, "cannot read '%s'", path);
+out:
+	audit_reader_done(&rd);
+	if (rd.f != stdin)
+		fclose(rd.f);
 	return r;
 }
 
@@ -167,6 +161,8 @@ static int replay_file(struct replay *rp, const char *path)
 static int replay_session(struct replay *rp)
 {
 	struct ctl_conn c = { .fd = -EBADF };
+	struct json_object *o = NULL;
+	char msg[512];
 	uint8_t pkt[64];
 	struct sg_msg m;
 	size_t n = 0;
@@ -183,25 +179,30 @@ static int replay_session(struct replay *rp)
 	while (r >= 0) {
 		r = ctl_next(&c, "policy replay", &m);
 		if (r == 0)
-			r = ctl_error(-ECONNRESET, "policy replay: the daemon closed the connection "
-				      "before the end of the backlog");
+			r = ctl_errx(-ECONNRESET, "policy replay: the daemon closed the connection "
+				     "before the end of the backlog");
 		if (r < 0 || m.type == SG_MSG_END)
 			break;
 		if (m.type != SG_MSG_RECORD) {
 			r = ctl_unexpected("policy replay", &m);
 			break;
 		}
-		/* The daemon's records end with a newline; the parser wants the object only. */
-		r = replay_one(rp, ++n, m.str,
-			       m.str_len && m.str[m.str_len - 1] == '\n' ? m.str_len - 1 : m.str_len);
+		r = audit_record_parse(m.str, m.str_len, &o, msg, sizeof(msg));
+		n++;
+		if (r < 0) {
+			r = bad_record(rp, n, r, msg);
+			break;
+		}
+		r = replay_one(rp, n, o);
+		json_object_put(o);
 	}
 	ctl_conn_done(&c);
 	/* The daemon answers an unknown session with an empty backlog; every session it
 	 * knows has at least its session-start record, so nothing at all is an error. */
 	if (r >= 0 && n == 0)
-		r = ctl_error(-ENOENT, "policy replay: the daemon holds no records of session %" PRIu64
-			      " (unknown, or gone from its backlog); replay a saved audit log with "
-			      "--log", rp->cfg->session_id);
+		r = ctl_errx(-ENOENT, "policy replay: the daemon holds no records of session %" PRIu64
+			     " (unknown, or gone from its backlog); replay a saved audit log with "
+			     "--log", rp->cfg->session_id);
 	return r < 0 ? r : 0;
 }
 
@@ -221,8 +222,12 @@ static int print_result(struct replay *rp, const char *source)
 		json_object_put(o);
 		return r;
 	}
-	if (rp->changed > 0 && table_print(rp->table, stdout) < 0)
-		return ctl_error(-EIO, "error writing to standard output");
+	if (rp->changed > 0) {
+		int r = table_print(rp->table, stdout);
+
+		if (r < 0)
+			return r; /* reported */
+	}
 	printf("%s%zu of %zu recorded calls would be decided differently by %s "
 	       "(%zu records from %s)\n", rp->changed ? "\n" : "", rp->changed, rp->calls,
 	       rp->cfg->file, rp->records, source);
@@ -236,26 +241,18 @@ int ctl_policy_replay(const struct ctl_config *cfg)
 	static const char *const headers[] = { "RECORD", "SESSION", "PID", "ARCH", "SYSCALL",
 					       "OLD -> NEW", "RULE" };
 	_cleanup_(policy_freep) struct sg_policy *p = NULL;
-	struct sg_policy_error e = { 0 };
 	struct replay rp = { .cfg = cfg };
 	char where[300], source[300];
 	int r;
 
-	r = policy_load_file(cfg->file, &p, NULL, &e);
-	if (r < 0) {
-		char buf[1024];
-
-		if (e.msg[0] == '\0')
-			return ctl_error(r, "%s: %s", cfg->file, strerror(-r));
-		policy_error_format(&e, buf, sizeof(buf));
-		fprintf(stderr, "%s%s", buf, buf[0] && buf[strlen(buf) - 1] != '\n' ? "\n" : "");
+	r = ctl_load_policy(cfg->file, &p, NULL);
+	if (r < 0)
 		return r;
-	}
 	rp.policy = p;
 	rp.table = table_new(ARRAY_SIZE(headers), headers, "rrrllll");
 	rp.changes = json_object_new_array();
 	if (!rp.table || !rp.changes) {
-		r = ctl_error(-ENOMEM, "out of memory");
+		r = ctl_errx(-ENOMEM, "out of memory");
 		goto out;
 	}
 	if (cfg->log_file) {

@@ -10,8 +10,6 @@
 
 #include "policy.h"
 
-#define REPLAY_LINE_MAX (64 * 1024) /* longer log lines are refused */
-
 /* A verdict as an audit record states it, or as a policy decides it now. */
 struct replay_verdict {
 	enum sg_action_kind kind;
@@ -21,9 +19,8 @@ struct replay_verdict {
 	const char *rule; /* the record's "rule", or NULL (points into the record) */
 };
 
-/* One syscall record, checked. */
+/* One syscall record, checked; its strings point into the record's JSON object. */
 struct replay_record {
-	struct json_object *obj; /* the parsed record; strings below point into it */
 	const char *syscall;
 	uint32_t arch; /* SCMP_ARCH_* */
 	int nr;
@@ -35,13 +32,10 @@ struct replay_record {
 
 /* replay_record.c */
 
-/* Parse and check one record's JSON text: 1 for a syscall record (filled in *ret),
- * 0 for another event, -EBADMSG with msg set when it is not a valid record.
- * Call replay_record_done() afterwards in every case. */
-int replay_record_parse(const char *text, size_t len, struct replay_record *ret, char *msg,
-			size_t size);
-/* Free the parsed JSON of a record; safe on a zeroed one. */
-void replay_record_done(struct replay_record *rec);
+/* Check one audit record (as audit_record_parse() gives it) key by key: 1 for a syscall
+ * record (filled in *ret, pointing into o), 0 for another event, -EBADMSG with msg set
+ * when it is not a valid record. */
+int replay_record_check(struct json_object *o, struct replay_record *ret, char *msg, size_t size);
 /* How p decides the recorded call: the verdict, the deciding line, whether it is the
  * default.  An arch p does not cover is a kill (the filter's bad-arch action), line 0. */
 void replay_decide(const struct sg_policy *p, const struct replay_record *rec,

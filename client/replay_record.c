@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * policy replay: one audit record read back and checked key by key, then decided
- * again with another policy.  Every problem names the key and the bad value.
+ * policy replay: one audit record (read back by lib/audit_record.c) checked key by
+ * key, then decided again with another policy.  Every problem names the key and the
+ * bad value.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -135,37 +136,15 @@ static int get_verdict(struct json_object *o, struct replay_verdict *v, char *ms
 	return r == -ENOENT ? 0 : r;
 }
 
-/* Parse and check one record's JSON text: 1 for a syscall record (filled in *ret),
- * 0 for another event, -EBADMSG with msg set when it is not a valid record. */
-int replay_record_parse(const char *text, size_t len, struct replay_record *ret, char *msg,
-			size_t size)
+/* Check one record key by key: 1 for a syscall record (filled in *ret), 0 for another
+ * event, -EBADMSG with msg set when it is not a valid record. */
+int replay_record_check(struct json_object *o, struct replay_record *ret, char *msg, size_t size)
 {
-	struct json_tokener *tok;
-	struct json_object *o;
 	const char *ev, *arch;
 	int64_t x;
 	int r;
 
 	memset(ret, 0, sizeof(*ret));
-	tok = json_tokener_new();
-	if (!tok)
-		return -ENOMEM;
-	o = json_tokener_parse_ex(tok, text, (int)len);
-	if (!o || json_tokener_get_parse_end(tok) < len) {
-		enum json_tokener_error e = json_tokener_get_error(tok);
-
-		json_object_put(o);
-		r = bad(msg, size, "invalid JSON at byte %zu: %s", json_tokener_get_parse_end(tok) + 1,
-			e == json_tokener_success ? "trailing characters" :
-			e == json_tokener_continue ? "unexpected end of the line" :
-			json_tokener_error_desc(e));
-		json_tokener_free(tok);
-		return r;
-	}
-	json_tokener_free(tok);
-	ret->obj = o;
-	if (!json_object_is_type(o, json_type_object))
-		return bad(msg, size, "not a JSON object");
 	r = get_str(o, "event", true, &ev, msg, size);
 	if (r < 0)
 		return r;
@@ -191,13 +170,6 @@ int replay_record_parse(const char *text, size_t len, struct replay_record *ret,
 	if ((r = get_verdict(o, &ret->old, msg, size)) < 0)
 		return r;
 	return 1;
-}
-
-/* Free the parsed JSON of a record; safe on a zeroed one. */
-void replay_record_done(struct replay_record *rec)
-{
-	json_object_put(rec->obj);
-	rec->obj = NULL;
 }
 
 /* How the policy decides the recorded call now.  A record of an arch the policy

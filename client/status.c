@@ -13,7 +13,7 @@ static int print_json(const struct sg_msg *m)
 	int r;
 
 	if (!o)
-		return ctl_error(-ENOMEM, "out of memory");
+		return ctl_errx(-ENOMEM, "out of memory");
 	json_object_object_add(o, "pid", json_object_new_int64(st->pid));
 	json_object_object_add(o, "version", json_object_new_string(m->str));
 	json_object_object_add(o, "uptime_usec", json_object_new_uint64(st->uptime_usec));

@@ -134,8 +134,9 @@ struct sg_policy;
 
 /* sysgatectl policy diff OLD NEW: 1 when they differ, 0 when not, negative errno on errors. */
 int ctl_policy_diff(const struct ctl_config *cfg);
-/* Load a policy file; a parse error is printed as FILE:LINE:COL with the line and a caret. */
-int ctl_load_policy(const char *file, struct sg_policy **ret);
+/* Load a policy file (*ret_text gets its text if not NULL); a parse error is printed as
+ * FILE:LINE:COL with the line and a caret. */
+int ctl_load_policy(const char *file, struct sg_policy **ret, char **ret_text);
 
 /* merge.c */
 
@@ -147,12 +148,24 @@ int ctl_policy_merge(const struct ctl_config *cfg);
 /* sysgatectl policy replay FILE (--log LOGFILE | --session ID): 1 when some recorded
  * call would be decided differently, 0 when none, negative errno on failure. */
 int ctl_policy_replay(const struct ctl_config *cfg);
+
 /* learn.c */
+
+struct sg_learn_row;
+
+/* The rows of a learn reply, in the order received. */
+struct ctl_learn_rows {
+	struct sg_learn_row *v;
+	size_t n, cap;
+};
 
 /* sysgatectl policy load ID FILE */
 int ctl_policy_load(const struct ctl_config *cfg);
 /* sysgatectl learn ID [-o FILE] */
 int ctl_learn(const struct ctl_config *cfg);
+/* Append the LEARN_ROW m to the struct ctl_learn_rows at userdata (a ctl_list callback);
+ * past SG_LEARN_ROWS_MAX rows -EBADMSG, the rows kept. */
+int ctl_learn_add_row(const struct sg_msg *m, void *userdata);
 
 /* output.c */
 
@@ -176,13 +189,18 @@ const char *format_rfc3339(uint64_t usec, bool with_usec, char *buf, size_t size
 const char *format_duration(uint64_t usec, char *buf, size_t size);
 /* Copy s into a new string with control characters (C0, DEL, C1) replaced by '?'. */
 char *sanitize(const char *s);
-/* Flush f; on a write error print it and return -EIO. */
+/* Flush f; on a write error print it and return its negative errno. */
 int output_checked(FILE *f);
 /* Write text to path (atomically: a temporary file renamed over it), or to stdout when
  * path is NULL; errors printed, prefixed with what. */
 int ctl_write_text(const char *path, const char *text, const char *what);
-/* Print "sysgatectl: " and a message to stderr; returns r. */
-int ctl_error(int r, const char *fmt, ...) _printf_(2, 3);
+/* Print "sysgatectl: MSG: <strerror(-r)>" to stderr (MSG alone when r >= 0); returns r.
+ * Callers pass the negative errno and say what failed, never the errno's text. */
+int ctl_err(int r, const char *fmt, ...) _printf_(2, 3);
+/* Print "sysgatectl: MSG" to stderr, for a failure the message names itself; returns r. */
+int ctl_errx(int r, const char *fmt, ...) _printf_(2, 3);
+/* As ctl_err, with advice after the errno's text: "MSG: <strerror(-r)><hint>"; returns r. */
+int ctl_err_hint(int r, const char *hint, const char *fmt, ...) _printf_(3, 4);
 /* A counter's JSON key ("allow") by enum sg_count index. */
 const char *count_name(unsigned i);
 /* {"allow":N,...} from SG_NCOUNTS counters. */

@@ -184,6 +184,13 @@ int policy_compile(const struct sg_policy *p, unsigned flags, scmp_filter_ctx *r
 int policy_export_bpf(scmp_filter_ctx ctx, struct sock_fprog *ret_prog);
 /* Write libseccomp's PFC (pseudo filter code) of the compiled filter to f. */
 int policy_export_pfc(scmp_filter_ctx ctx, FILE *f);
+/* For _cleanup_(seccomp_releasep): release the filter *ctx (NULL allowed) and clear it. */
+static inline void seccomp_releasep(scmp_filter_ctx *ctx)
+{
+	if (*ctx)
+		seccomp_release(*ctx);
+	*ctx = NULL;
+}
 
 /* names.c */
 

@@ -36,12 +36,6 @@ struct compiler {
 	struct sg_policy_error *err;
 };
 
-static void seccomp_releasep(scmp_filter_ctx *ctx)
-{
-	if (*ctx)
-		seccomp_release(*ctx);
-}
-
 /* The kernel action carrying out a, or c->route when the daemon must decide. */
 static uint32_t kernel_action(const struct compiler *c, const struct sg_action *a)
 {

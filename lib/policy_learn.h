@@ -14,6 +14,7 @@
 #include "policy.h"
 
 #define SG_LEARN_KEEP_MAX 16 /* distinct values per syscall turned into conditions */
+#define SG_LEARN_ROWS_MAX 65536 /* rows of one session a policy is learnt from */
 
 /* One (arch, nr) a session called. */
 struct sg_learn_row {

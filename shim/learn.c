@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "file_atomic.h"
 #include "policy_learn.h"
 #include "proto.h"
 #include "shim.h"
@@ -89,27 +90,6 @@ static char *join_argv(char *const *argv)
 	return s;
 }
 
-static int write_file(const char *path, const char *text)
-{
-	size_t len = strlen(text), off = 0;
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0644);
-
-	if (fd < 0)
-		return -errno;
-	while (off < len) {
-		ssize_t n = write(fd, text + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			close(fd);
-			return n < 0 ? -errno : -EIO;
-		}
-		off += (size_t)n;
-	}
-	return close(fd) < 0 ? -errno : 0;
-}
-
 /* Fetch what session did over sock and write the learnt policy to o->learn_out. */
 int learn_fetch(int sock, void *buf, uint64_t session, const struct run_opts *o)
 {
@@ -161,7 +141,7 @@ int learn_fetch(int sock, void *buf, uint64_t session, const struct run_opts *o)
 	if (r < 0)
 		return shim_errx(r, "learning: cannot write the policy: %s",
 				 e.msg[0] ? e.msg : strerror(-r));
-	r = write_file(o->learn_out, text);
+	r = file_write_atomic(o->learn_out, text, strlen(text), 0644);
 	if (r < 0)
 		return shim_err(r, "cannot write '%s'", o->learn_out);
 	shim_info("learnt policy of %zu syscalls written to '%s'", n, o->learn_out);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Tests for client/output.c and the record formatter of client/log.c. */
+/* Tests for client/output.c (tables, times, error messages) and client/log.c's record formatter. */
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,23 @@ Test(client_output, table_refuses_an_incomplete_row, .init = cr_redirect_stderr)
 	table_free(t);
 	cr_assert_null(table_new(2, h, "l"));
 	cr_assert_null(table_free(NULL));
+}
+
+/* The errno's text is printed once, by the helper, after the caller's context. */
+Test(client_output, errors_append_the_errno_text, .init = cr_redirect_stderr)
+{
+	errno = EINTR;
+	cr_expect_eq(ctl_err(-ENOENT, "cannot open '%s'", "x"), -ENOENT);
+	cr_expect_eq(ctl_errx(-EBADMSG, "record %d: not a JSON object", 2), -EBADMSG);
+	cr_expect_eq(ctl_err(0, "nothing failed"), 0);
+	cr_expect_eq(ctl_err_hint(-ECONNREFUSED, " (is sysgated running?)", "cannot connect"),
+		     -ECONNREFUSED);
+	cr_expect_eq(errno, EINTR, "errno kept");
+	fflush(stderr);
+	cr_assert_stderr_eq_str("sysgatectl: cannot open 'x': No such file or directory\n"
+				"sysgatectl: record 2: not a JSON object\n"
+				"sysgatectl: nothing failed\n"
+				"sysgatectl: cannot connect: Connection refused (is sysgated running?)\n");
 }
 
 Test(client_output, kv_aligns_values, .fini = mem_done)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "audit_record.h"
 #include "harness.h"
 #include "harness_int.h"
 
@@ -57,21 +58,19 @@ json_object *sg_json_parse(const char *text, const char *what)
 json_object *sg_jsonl_parse(const char *text, const char *what)
 {
 	json_object *arr = sg_json_track(json_object_new_array());
-	const char *p = text;
+	struct audit_reader rd = { .whole_lines = true };
+	json_object *o;
+	char msg[256];
+	int r;
 
-	for (const char *nl; (nl = strchr(p, '\n')); p = nl + 1) {
-		enum json_tokener_error jerr;
-		char *line = strndup(p, (size_t)(nl - p));
-		json_object *o;
-
-		cr_assert_not_null(line);
-		o = json_tokener_parse_verbose(line, &jerr);
-		cr_assert(o && json_object_is_type(o, json_type_object),
-			  "%s: line is not a JSON object (%s): '%s'", what,
-			  o ? "not an object" : json_tokener_error_desc(jerr), line);
-		free(line);
+	rd.f = fmemopen((char *)text, strlen(text), "r");
+	cr_assert_not_null(rd.f, "fmemopen: %s", strerror(errno));
+	while ((r = audit_reader_next(&rd, &o, msg, sizeof(msg))) > 0)
 		json_object_array_add(arr, o);
-	}
+	cr_assert_eq(r, 0, "%s:%zu: %s: '%s'", what, rd.line, msg[0] ? msg : strerror(-r),
+		     rd.buf ? rd.buf : "");
+	fclose(rd.f);
+	audit_reader_done(&rd);
 	return arr;
 }
 

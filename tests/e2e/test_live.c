@@ -5,6 +5,7 @@
  * Under every mechanism; sysgate-run --learn is notify's only (refused elsewhere).
  */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -152,6 +153,38 @@ Test(live, learn_default_flag_and_bad_options)
 	cr_expect(sg_exited(r, 125) && strstr(r->err, "EWHAT"), "%s", r->err);
 	r = sg_run(with_p, NULL);
 	cr_expect(sg_exited(r, 125) && strstr(r->err, "--learn"), "%s", r->err);
+}
+
+/* A learnt policy that cannot be written whole (here: past the file size limit, set by sh,
+ * which also ignores SIGXFSZ) leaves the policy already at OUT as it was, and nothing else. */
+Test(live, a_failed_learn_write_keeps_the_old_policy)
+{
+	const char *out = sg_strf("%s/kept.policy", sg_dir());
+	const char *learn[] = { sg_run_path(), "-s", sg_sock(), "--learn", out, "--",
+				sg_target("exit_with"), "0", NULL };
+	const char *limited[] = { "/bin/sh", "-c", "trap '' XFSZ; ulimit -f 1 && exec \"$@\"", "sh",
+				  sg_run_path(), "-s", sg_sock(), "--learn", out, "--",
+				  sg_target("exit_with"), "0", NULL };
+	struct sg_result *r;
+	struct dirent *de;
+	char *old;
+	DIR *d;
+
+	sg_require_mechanism("notify", "sysgate-run --learn is notify only");
+	sg_assert_exit(sg_run(learn, NULL), 0);
+	old = sg_read_file(out);
+	cr_assert(old && strlen(old) > 512, "the policy must outgrow a 512-byte limit:\n%s",
+		  old ? old : "(none)");
+	r = sg_run(limited, NULL);
+	cr_expect(!sg_exited(r, 0), "the write failed, yet exit 0");
+	cr_expect(strstr(r->err, sg_strf("cannot write '%s': File too large", out)), "%s", r->err);
+	cr_expect_str_eq(sg_read_file(out), old);
+	d = opendir(sg_dir());
+	cr_assert_not_null(d);
+	while ((de = readdir(d)))
+		cr_expect(strncmp(de->d_name, "kept.policy.", 12) != 0, "left behind: %s",
+			  de->d_name);
+	closedir(d);
 }
 
 Test(live, sysgatectl_learn_reads_a_running_swappable_session)

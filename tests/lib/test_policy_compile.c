@@ -24,6 +24,7 @@
 #include <linux/audit.h>
 #include <linux/seccomp.h>
 
+#include "macro.h"
 #include "policy.h"
 
 #define X32_BIT 0x40000000
@@ -45,7 +46,7 @@ static struct sock_fprog compile_policy(const struct sg_policy *p, unsigned flag
 {
 	struct sock_fprog prog = { 0, NULL };
 	struct sg_policy_error e;
-	scmp_filter_ctx ctx = NULL;
+	_cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
 	char buf[1024];
 	int r = policy_compile(p, flags, &ctx, &e);
 
@@ -53,7 +54,6 @@ static struct sock_fprog compile_policy(const struct sg_policy *p, unsigned flag
 	cr_assert_eq(r, 0, "policy_compile: %d %s", r, buf);
 	cr_assert_eq(policy_export_bpf(ctx, &prog), 0);
 	cr_assert_gt(prog.len, 0);
-	seccomp_release(ctx);
 	return prog;
 }
 
@@ -70,7 +70,7 @@ static struct sock_fprog compile_text(const char *text, unsigned flags)
 static char *pfc_of(const char *text, unsigned flags)
 {
 	struct sg_policy *p = parse(text);
-	scmp_filter_ctx ctx = NULL;
+	_cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
 	char *buf = NULL;
 	size_t size = 0;
 	FILE *f = open_memstream(&buf, &size);
@@ -79,7 +79,6 @@ static char *pfc_of(const char *text, unsigned flags)
 	cr_assert_eq(policy_compile(p, flags, &ctx, NULL), 0);
 	cr_assert_eq(policy_export_pfc(ctx, f), 0);
 	fclose(f);
-	seccomp_release(ctx);
 	policy_free(p);
 	return buf;
 }
@@ -645,7 +644,7 @@ Test(policy_compile, pfc_mentions_routed_syscalls)
 	char *pfc = pfc_of("version 1\ndefault allow\nopenat deny EACCES\nread deny quiet\n", 0);
 	FILE *f = tmpfile();
 	struct sg_policy *p = parse("version 1\ndefault allow\nopenat deny\n");
-	scmp_filter_ctx ctx = NULL;
+	_cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
 	char buf[8192];
 	size_t n;
 
@@ -663,7 +662,6 @@ Test(policy_compile, pfc_mentions_routed_syscalls)
 	cr_assert_eq(strncmp(buf, "header\n", 7), 0);
 	cr_assert(routed_in_pfc(buf, "openat"), "%s", buf);
 	fclose(f);
-	seccomp_release(ctx);
 	policy_free(p);
 }
 
@@ -823,7 +821,7 @@ Test(policy_compile, shipped_policies_compile)
 		cr_assert_eq(policy_load_file(g.gl_pathv[i], &p, NULL, &e), 0, "%s", g.gl_pathv[i]);
 		cr_assert_eq(policy_check_loadable(p, &e), 0, "%s: %s", g.gl_pathv[i], e.msg);
 		for (unsigned flags = 0; flags <= SG_COMPILE_ROUTE_EXEC; flags++) {
-			scmp_filter_ctx ctx = NULL;
+			_cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
 			struct sock_fprog prog;
 			int r = policy_compile(p, flags, &ctx, &e);
 
@@ -832,7 +830,6 @@ Test(policy_compile, shipped_policies_compile)
 			cr_assert_eq(policy_export_bpf(ctx, &prog), 0);
 			cr_assert_gt(prog.len, 0);
 			free(prog.filter);
-			seccomp_release(ctx);
 		}
 		policy_free(p);
 	}

@@ -21,6 +21,7 @@
 
 #include <criterion/criterion.h>
 
+#include "macro.h"
 #include "policy.h"
 #include "preload.h"
 
@@ -114,14 +115,13 @@ static void setup(void)
 				   "mkdir deny EACCES quiet\nuname allow log\n";
 	struct sg_policy *p = NULL;
 	struct sg_policy_error e = { 0 };
-	scmp_filter_ctx ctx = NULL;
+	_cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
 	struct sock_fprog fp = { 0 };
 
 	cr_assert_eq(policy_parse(text, sizeof(text) - 1, "t", &p, &e), 0, "%s", e.msg);
 	cr_assert_eq(policy_compile(p, SG_COMPILE_ROUTE_TRAP, &ctx, &e), 0, "%s", e.msg);
 	cr_assert_eq(policy_export_bpf(ctx, &fp), 0);
 	cr_assert_eq(trap_filter_join(fp.filter, fp.len, IP64, IP32, &prog, &prog_n), 0);
-	seccomp_release(ctx);
 	free(fp.filter);
 	policy_free(p);
 }
