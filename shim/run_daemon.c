@@ -106,15 +106,16 @@ static int embedded_failed(struct launch *l, int r)
 
 	if (l->emb.pid > 0 && embedded_reap_wait(&l->emb, &status) > 0) {
 		if (WIFEXITED(status))
-			snprintf(what, sizeof(what), "it exited with status %d", WEXITSTATUS(status));
+			snprintf(what, sizeof(what), ": it exited with status %d", WEXITSTATUS(status));
 		else
-			snprintf(what, sizeof(what), "it was killed by signal %d", WTERMSIG(status));
-	} else
-		snprintf(what, sizeof(what), "%s", strerror(-r));
+			snprintf(what, sizeof(what), ": it was killed by signal %d", WTERMSIG(status));
+	}
 	if (l->opts->embedded)
-		return shim_errx(r, "cannot start an embedded daemon: %s", what);
-	return shim_errx(r, "no daemon at %s and cannot start an embedded one: %s",
+		shim_err(what[0] ? 0 : r, "cannot start an embedded daemon%s", what);
+	else
+		shim_err(what[0] ? 0 : r, "no daemon at %s and cannot start an embedded one%s",
 			 l->daemon_path, what);
+	return r;
 }
 
 /* Connect to the daemon, or start an embedded one; see launch.h. */
@@ -167,8 +168,10 @@ int launch_daemon_hello(struct launch *l)
 	if (r < 0)
 		return shim_err(r, "daemon at '%s': hello failed%s%s", l->daemon_path,
 				reason ? ": " : "", reason ? reason : "");
-	if (m.type == SG_MSG_ERROR)
-		return shim_errx(-EPERM, "the daemon refused sysgate-run: %s", m.str);
+	if (m.type == SG_MSG_ERROR) {
+		shim_err(0, "the daemon refused sysgate-run: %s", m.str);
+		return -EPERM;
+	}
 	return 0;
 }
 
@@ -201,9 +204,13 @@ int launch_daemon_register(struct launch *l)
 	if (r < 0)
 		return shim_err(r, "cannot register the session with the daemon%s%s",
 				reason ? ": " : "", reason ? reason : "");
-	if (m.type == SG_MSG_ERROR)
-		return shim_errx(-EPERM, "daemon refused the session: %s",
-				m.str_len ? m.str : strerror(-m.u.error.error));
+	if (m.type == SG_MSG_ERROR) {
+		if (m.str_len)
+			shim_err(0, "daemon refused the session: %s", m.str);
+		else
+			shim_err(m.u.error.error, "daemon refused the session");
+		return -EPERM;
+	}
 	l->session = m.u.ack.value;
 	shim_info("session %llu: pid %d under policy '%s'", (unsigned long long)m.u.ack.value,
 		  (int)l->child, l->policy_path);

@@ -50,14 +50,18 @@ struct embedded {
 	char *sock_path; /* dir/sock */
 };
 
-/* main.c */
+/* log.c */
 
-/* Print "sysgate-run: MSG" (": strerror(-r)" appended when r < 0); returns r. */
+/* Print "sysgate-run: MSG", with ": strerror(-r)" when r < 0 (r == 0: the message
+ * alone); returns r.  The caller that knows the context says it, once. */
 _printf_(2, 3) int shim_err(int r, const char *fmt, ...);
-/* Print "sysgate-run: MSG" without strerror; returns r. */
-_printf_(2, 3) int shim_errx(int r, const char *fmt, ...);
 /* Print "sysgate-run: MSG" with -v only. */
 _printf_(1, 2) void shim_info(const char *fmt, ...);
+/* -v: whether shim_info() prints. */
+void shim_log_verbose(bool on);
+/* The older spelling learn.c still uses (shim_err(0, ...) returning r); learn.c is
+ * being changed elsewhere and moves to shim_err() after that. */
+#define shim_errx(r, ...) (shim_err(0, __VA_ARGS__), (r))
 
 /* run.c */
 

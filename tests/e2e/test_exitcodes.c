@@ -65,7 +65,9 @@ Test(exitcodes, policy_syntax_error_is_125_with_a_caret)
 	struct sg_result *r = sg_shim(bad, sg_target("exit_with"), "0", NULL);
 
 	sg_assert_exit(r, 125);
-	cr_expect(strstr(r->err, sg_strf("%s:3:8: ", bad)), "no file:line:col in:\n%s", r->err);
+	/* said like every other message of sysgate-run's: the command shares the stream */
+	cr_expect(strstr(r->err, sg_strf("sysgate-run: %s:3:8: error: ", bad)),
+		  "no 'sysgate-run: file:line:col: error:' in:\n%s", r->err);
 	cr_expect(strstr(r->err, "\nopenat frobnicate\n       ^"), "no caret under the error:\n%s",
 		  r->err);
 	/* nothing ran: no session was registered */
