@@ -113,7 +113,7 @@ static int embedded_failed(struct launch *l, int r)
 	if (l->opts->embedded)
 		shim_err(what[0] ? 0 : r, "cannot start an embedded daemon%s", what);
 	else
-		shim_err(what[0] ? 0 : r, "no daemon at %s and cannot start an embedded one%s",
+		shim_err(what[0] ? 0 : r, "no daemon at '%s' and cannot start an embedded one%s",
 			 l->daemon_path, what);
 	return r;
 }
@@ -123,7 +123,7 @@ int launch_daemon_open(struct launch *l)
 {
 	const struct run_opts *o = l->opts;
 	const char *env = getenv("SYSGATE_SOCKET");
-	int r;
+	int r, unreachable = 0;
 
 	l->daemon_path = o->socket_path ? o->socket_path
 			 : env && env[0] ? env : SG_DEFAULT_SOCKET;
@@ -134,10 +134,13 @@ int launch_daemon_open(struct launch *l)
 			shim_info("using the daemon at '%s'", l->daemon_path);
 			return 0;
 		}
+		/* The daemon named by --socket is the one asked for: that one or none. */
+		if (o->socket_path)
+			return shim_err(r, "cannot connect to the daemon at '%s' (--socket)",
+					l->daemon_path);
 		if (r != -ENOENT && r != -ECONNREFUSED && r != -EACCES)
 			return shim_err(r, "cannot connect to the daemon at '%s'", l->daemon_path);
-		shim_info("no daemon at '%s' (%s), starting an embedded one", l->daemon_path,
-			  strerror(-r));
+		unreachable = r;
 	}
 	r = embedded_start(&l->emb, o, &l->sig);
 	if (r >= 0)
@@ -145,6 +148,13 @@ int launch_daemon_open(struct launch *l)
 	if (r < 0)
 		return embedded_failed(l, r);
 	l->sock = r;
+	/* Not asked for: the audit records do not go to that daemon's log; say where. */
+	if (unreachable && strcmp(o->log, "-") == 0)
+		shim_err(0, "no daemon at '%s' (%s): using an embedded one, audit records on "
+			 "standard error", l->daemon_path, strerror(-unreachable));
+	else if (unreachable)
+		shim_err(0, "no daemon at '%s' (%s): using an embedded one, audit records in '%s'",
+			 l->daemon_path, strerror(-unreachable), o->log);
 	shim_info("using an embedded daemon (pid %d) at '%s'", (int)l->emb.pid, l->emb.sock_path);
 	return 0;
 }
