@@ -82,6 +82,21 @@ static struct sg_result *run_embedded(const char *xdg, const char *tmp, const ch
 	return sg_run(argv, &o);
 }
 
+/* Standard error split in two (an embedded daemon's default --log is standard error):
+ * the JSON record lines (json) or the others, joined in *ret_lines; how many. */
+static size_t err_lines(const char *err, bool json, char **ret_lines)
+{
+	size_t n = 0;
+
+	*ret_lines = sg_strf("%s", "");
+	for (const char *p = err, *nl; (nl = strchr(p, '\n')); p = nl + 1)
+		if ((*p == '{') == json) {
+			*ret_lines = sg_strf("%s%.*s\n", *ret_lines, (int)(nl - p), p);
+			n++;
+		}
+	return n;
+}
+
 Test(embedded, missing_socket_runs_under_a_private_daemon)
 {
 	const char *xdg = runtime_dir("xdg"), *tmp = runtime_dir("tmp");
@@ -137,14 +152,12 @@ Test(embedded, default_log_is_standard_error)
 	const char *extra[] = { "--embedded", "-p", deny_policy(), NULL };
 	const char *cmd[] = { sg_target("do_open"), file, "O_WRONLY", "EACCES", NULL };
 	struct sg_result *r = run_embedded(xdg, tmp, extra, cmd);
-	char *lines = sg_strf("%s", "");
+	char *lines;
 
 	sg_assert_exit(r, 0);
 	assert_nothing_left(xdg, tmp);
 	/* the records are the JSON lines of its standard error */
-	for (char *p = r->err, *nl; (nl = strchr(p, '\n')); p = nl + 1)
-		if (*p == '{')
-			lines = sg_strf("%s%.*s\n", lines, (int)(nl - p + 1) - 1, p);
+	err_lines(r->err, true, &lines);
 	cr_expect_not_null(sg_jsonl_find(sg_jsonl_parse(lines, "stderr"), "event", "syscall",
 					 "syscall", "openat", "verdict", "deny", NULL),
 			   "no deny record on standard error:\n%s", r->err);
@@ -205,21 +218,6 @@ Test(embedded, private_directory_in_tmp_is_removed)
 	cr_expect(lstat(sock, &st) < 0, "the private directory %s is left behind", sock);
 }
 
-/* The lines of text that are not JSON records (an embedded daemon's default --log is
- * standard error); how many, joined in *ret_lines. */
-static size_t text_lines(const char *err, char **ret_lines)
-{
-	size_t n = 0;
-
-	*ret_lines = sg_strf("%s", "");
-	for (const char *p = err, *nl; (nl = strchr(p, '\n')); p = nl + 1)
-		if (*p != '{') {
-			*ret_lines = sg_strf("%s%.*s\n", *ret_lines, (int)(nl - p), p);
-			n++;
-		}
-	return n;
-}
-
 Test(embedded, fallback_from_the_environment_socket_says_so_in_one_line)
 {
 	const char *xdg = runtime_dir("xdg"), *tmp = runtime_dir("tmp");
@@ -241,7 +239,7 @@ Test(embedded, fallback_from_the_environment_socket_says_so_in_one_line)
 	/* the records on standard error (the default --log): said too, one line besides them */
 	r = run_embedded(xdg, tmp, no_log, cmd);
 	sg_assert_exit(r, 0);
-	cr_expect_eq(text_lines(r->err, &lines), 1, "not one line:\n%s", r->err);
+	cr_expect_eq(err_lines(r->err, false, &lines), 1, "not one line:\n%s", r->err);
 	cr_expect(strstr(lines, sg_strf("sysgate-run: no daemon at '%s' ", nosock)) == lines &&
 		  strstr(lines, "audit records on standard error"), "%s", lines);
 	assert_nothing_left(xdg, tmp);
@@ -263,7 +261,7 @@ Test(embedded, fallback_from_the_default_socket_says_so_in_one_line)
 		sg_skip("a daemon may be listening on the default socket");
 	r = sg_run(argv, &o); /* the harness unsets $SYSGATE_SOCKET */
 	sg_assert_exit(r, 0);
-	cr_expect_eq(text_lines(r->err, &lines), 1, "not one line:\n%s", r->err);
+	cr_expect_eq(err_lines(r->err, false, &lines), 1, "not one line:\n%s", r->err);
 	cr_expect(strstr(lines, sg_strf("sysgate-run: no daemon at '%s' ", sock)) == lines &&
 		  strstr(lines, "using an embedded one"), "%s", lines);
 	assert_nothing_left(xdg, tmp);
