@@ -300,10 +300,9 @@ static int policy_prepare(struct launch *l)
 	if (r < 0 && o->learn_out)
 		return r;
 	if (r == -ENOENT) {
-		_cleanup_free_ char *where = policy_find_describe();
+		_cleanup_free_ char *why = policy_find_describe(o->policy);
 
-		shim_err(0, "policy '%s' not found in %s", o->policy,
-			 where ? where : "the policy directories");
+		shim_err(0, "policy '%s' %s", o->policy, why ? why : "not found");
 		return r;
 	}
 	if (r < 0)

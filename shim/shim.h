@@ -99,8 +99,9 @@ int trap_env_prepare(const char *sock_path, const char *policy_name, uint32_t fl
 
 /* Resolve a --policy argument to a file path; 0 and *ret_path, or -ENOENT. */
 int policy_find(const char *arg, char **ret_path);
-/* Describe where policy_find looks for a NAME, for error messages (malloc'd). */
-char *policy_find_describe(void);
+/* Why a NAME was not found ("not found in DIRS: ...") and what would find it, naming the
+ * source tree's policies when run from a build tree (malloc'd; NULL without memory). */
+char *policy_find_describe(const char *name);
 
 /* signals.c */
 

@@ -5,6 +5,7 @@
  * 126 for a command that cannot be found or run, 125 for its own failures.
  */
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -73,6 +74,37 @@ Test(exitcodes, policy_syntax_error_is_125_with_a_caret)
 	/* nothing ran: no session was registered */
 	cr_expect_eq(sg_audit_count("event", "session-start", NULL), 0, "%s",
 		     sg_jtext(sg_audit()));
+}
+
+/* A NAME found nowhere: say where it was looked for and what would find it; from the build
+ * tree, where the shipped policies are. */
+Test(exitcodes, policy_name_not_found_says_what_finds_it)
+{
+	const char *src = getenv("SG_SOURCE_ROOT");
+	const char *shipped = sg_strf("'%s/policies'", src);
+	const char *copy = sg_strf("%s/sysgate-run", sg_dir());
+	const char *argv[] = { sg_run_path(), "-s", sg_sock(), "-p", "sg-no-such-policy", "--",
+			       sg_target("exit_with"), "0", NULL };
+	struct sg_result *r;
+
+	cr_assert_not_null(src, "SG_SOURCE_ROOT is not set (run the tests through meson test)");
+	r = sg_run(argv, NULL);
+	sg_assert_exit(r, 125);
+	cr_expect(strstr(r->err, "sysgate-run: policy 'sg-no-such-policy' not found in "),
+		  "%s", r->err);
+	cr_expect(strstr(r->err, "SYSGATE_POLICY_PATH") &&
+		  strstr(r->err, "a path (./sg-no-such-policy.policy)"),
+		  "no word of SYSGATE_POLICY_PATH or a path:\n%s", r->err);
+	cr_expect(strstr(r->err, shipped), "the source tree's policies (%s) not named:\n%s",
+		  shipped, r->err);
+
+	/* an installed copy has no source tree to point at */
+	cr_assert_eq(system(sg_strf("cp '%s' '%s'", sg_run_path(), copy)), 0);
+	argv[0] = copy;
+	r = sg_run(argv, NULL);
+	sg_assert_exit(r, 125);
+	cr_expect(strstr(r->err, "SYSGATE_POLICY_PATH"), "%s", r->err);
+	cr_expect(!strstr(r->err, shipped), "a copy names the source tree:\n%s", r->err);
 }
 
 Test(exitcodes, bad_option_is_125)
