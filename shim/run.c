@@ -409,6 +409,9 @@ static int exit_code(struct launch *l, int status)
 	}
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
+	/* Only the daemon knows a SIGKILL was its policy's (not OOM's, not a user's). */
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && launch_daemon_killed(l))
+		return SHIM_EXIT_POLICY_KILL;
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return SHIM_EXIT_FAILURE;

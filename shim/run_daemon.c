@@ -167,7 +167,8 @@ int launch_daemon_hello(struct launch *l)
 	ssize_t n;
 	int r;
 
-	n = proto_encode_hello(l->buf, SG_MSG_MAX, SG_ROLE_SHIM);
+	/* KILLED: how the exit status tells a policy's kill from any other SIGKILL */
+	n = proto_encode_hello_flags(l->buf, SG_MSG_MAX, SG_ROLE_SHIM, SG_HELLO_TELL_KILLED);
 	if (n < 0)
 		return shim_err((int)n, "cannot encode hello");
 	r = daemon_call(l, l->buf, (size_t)n, NULL, 0, &m, &reason);
@@ -225,4 +226,32 @@ int launch_daemon_register(struct launch *l)
 	shim_info("session %llu: pid %d under policy '%s'", (unsigned long long)m.u.ack.value,
 		  (int)l->child, l->policy_path);
 	return 0;
+}
+
+/* See launch.h. */
+bool launch_daemon_killed(struct launch *l)
+{
+	struct pollfd p = { .fd = l->sock, .events = POLLIN };
+	int fds[SG_MSG_FDS_MAX];
+	const char *reason;
+	bool killed = false;
+	struct sg_msg m;
+	size_t n_fds;
+	ssize_t n;
+
+	/* The daemon sends KILLED before the signal: it is here, or it never comes. */
+	while (l->sock >= 0 && poll(&p, 1, 0) > 0 && (p.revents & POLLIN)) {
+		n_fds = 0;
+		n = proto_recv(l->sock, l->buf, SG_MSG_MAX, fds, &n_fds);
+		if (n <= 0)
+			break;
+		if (proto_decode(l->buf, (size_t)n, fds, n_fds, &m, &reason) == 0 &&
+		    m.type == SG_MSG_KILLED) {
+			shim_info("session %llu: the policy killed '%s'",
+				  (unsigned long long)m.u.session_req.id, l->opts->argv[0]);
+			killed = true;
+		}
+		proto_close_fds(fds, n_fds);
+	}
+	return killed;
 }

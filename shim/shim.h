@@ -14,6 +14,9 @@
 #define SHIM_EXIT_FAILURE 125  /* sysgate-run's own failure */
 #define SHIM_EXIT_CANNOT_EXEC 126
 #define SHIM_EXIT_NOT_FOUND 127
+/* CMD killed by its policy: 128 + SIGSYS, whether the kernel killed it (kill quiet,
+ * SIGSYS) or the daemon did (kill, SIGKILL through a pidfd). */
+#define SHIM_EXIT_POLICY_KILL (128 + SIGSYS)
 
 #define SHIM_DEFAULT_POLICY "default"
 #define SHIM_ETC_POLICYDIR "/etc/sysgate/policies"

@@ -2,7 +2,9 @@
  * SPDX-License-Identifier: MIT
  *
  * sysgate-run's exit status: the command's own, 128+N for a signal, 127 and
- * 126 for a command that cannot be found or run, 125 for its own failures.
+ * 126 for a command that cannot be found or run, 125 for its own failures,
+ * 159 (128 + SIGSYS) when its policy killed it, in the kernel or through the
+ * daemon.
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -29,6 +31,42 @@ Test(exitcodes, death_by_signal_is_128_plus_n)
 {
 	sg_assert_exit(sg_shim(allow_policy(), sg_target("kill_self"), "15", NULL), 128 + 15);
 	sg_assert_exit(sg_shim(allow_policy(), sg_target("kill_self"), "9", NULL), 128 + 9);
+}
+
+/* One policy action, one status: `kill quiet` (the kernel's SIGSYS) and a routed `kill`
+ * (the daemon's SIGKILL through a pidfd) both end sysgate-run with 128 + SIGSYS. */
+Test(exitcodes, policy_kill_is_159_in_the_kernel_or_through_the_daemon)
+{
+	const char *quiet = sg_policy("killquiet", "version 1\ndefault allow\ngetppid kill quiet\n");
+	const char *routed = sg_policy("kill", "version 1\ndefault allow\ngetppid kill\n");
+	struct sg_result *r;
+
+	r = sg_shim(quiet, sg_target("waiter"), "-v", "1", "-t", "5", NULL);
+	sg_assert_exit(r, 128 + SIGSYS);
+	cr_expect_str_eq(r->out, "", "it ran on");
+	r = sg_shim(routed, sg_target("waiter"), "-v", "1", "-t", "5", NULL);
+	sg_assert_exit(r, 128 + SIGSYS);
+	cr_expect_str_eq(r->out, "", "it ran on");
+	cr_expect_not_null(sg_audit_wait("event", "syscall", "syscall", "getppid", "verdict",
+					 "kill", NULL),
+			   "%s", sg_jtext(sg_audit()));
+}
+
+/* Only a kill of the command itself is the policy's: a command that dies of SIGKILL after
+ * the policy killed one of its children dies of a SIGKILL of its own (137). */
+Test(exitcodes, sigkill_not_from_the_policy_stays_137)
+{
+	const char *pol = sg_policy("killwr", "version 1\ndefault allow\n"
+					      "openat kill if arg2 & 3 == 1\n");
+	const char *file = sg_write_file("file", "x\n", 0644);
+	struct sg_result *r;
+
+	r = sg_shim(pol, "/bin/sh", "-c", "\"$0\" \"$1\" O_WRONLY EACCES; kill -9 $$",
+		    sg_target("do_open"), file, NULL);
+	sg_assert_exit(r, 128 + SIGKILL);
+	cr_expect_not_null(sg_audit_wait("event", "syscall", "syscall", "openat", "verdict",
+					 "kill", NULL),
+			   "the child was not killed by the policy: %s", sg_jtext(sg_audit()));
 }
 
 Test(exitcodes, missing_command_is_127)
