@@ -218,7 +218,7 @@ static int parse_argv(int argc, char *argv[], struct run_opts *o)
 				shim_err(0, "unknown option '-%c'", optopt);
 			else if (optopt && strchr(arg, '='))
 				shim_err(0, "option '%.*s' takes no argument",
-					  (int)strcspn(arg, "="), arg);
+					 (int)strcspn(arg, "="), arg);
 			else
 				shim_err(0, "unknown option '%s'", arg);
 			return -EINVAL;

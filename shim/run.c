@@ -381,7 +381,7 @@ static int child_wait_exit(struct launch *l, int *ret_status)
 		 * the command's exit status is ours to reap.) */
 		if (l->emb.pid > 0 && embedded_reap(&l->emb, &status) > 0 && status != 0)
 			shim_err(0, "the embedded daemon failed (status 0x%x); routed system calls now fail with ENOSYS",
-				  (unsigned)status);
+				 (unsigned)status);
 		r = signals_wait(&l->sig, -1);
 		while (r >= 0 && (r = signals_read(&l->sig, &si)) > 0)
 			if (signals_should_forward(&l->sig, &si, l->child))

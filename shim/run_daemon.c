@@ -228,7 +228,7 @@ int launch_daemon_register(struct launch *l)
 	return 0;
 }
 
-/* See launch.h. */
+/* Whether the daemon said a policy killed the command: a KILLED waiting in the socket. */
 bool launch_daemon_killed(struct launch *l)
 {
 	struct pollfd p = { .fd = l->sock, .events = POLLIN };
