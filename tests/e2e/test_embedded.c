@@ -218,6 +218,17 @@ Test(embedded, private_directory_in_tmp_is_removed)
 	cr_expect(lstat(sock, &st) < 0, "the private directory %s is left behind", sock);
 }
 
+/* Besides any records, standard error holds one line: the fallback's, naming sock and
+ * saying what. */
+static void expect_fallback_line(const struct sg_result *r, const char *sock, const char *what)
+{
+	char *lines;
+
+	cr_expect_eq(err_lines(r->err, false, &lines), 1, "not one line:\n%s", r->err);
+	cr_expect(strstr(lines, sg_strf("sysgate-run: no daemon at '%s' ", sock)) == lines &&
+		  strstr(lines, what), "%s", lines);
+}
+
 Test(embedded, fallback_from_the_environment_socket_says_so_in_one_line)
 {
 	const char *xdg = runtime_dir("xdg"), *tmp = runtime_dir("tmp");
@@ -227,7 +238,6 @@ Test(embedded, fallback_from_the_environment_socket_says_so_in_one_line)
 	const char *no_log[] = { "-p", deny_policy(), NULL };
 	const char *cmd[] = { sg_target("exit_with"), "0", NULL };
 	struct sg_result *r;
-	char *lines;
 
 	r = run_embedded(xdg, tmp, with_log, cmd);
 	sg_assert_exit(r, 0);
@@ -239,9 +249,7 @@ Test(embedded, fallback_from_the_environment_socket_says_so_in_one_line)
 	/* the records on standard error (the default --log): said too, one line besides them */
 	r = run_embedded(xdg, tmp, no_log, cmd);
 	sg_assert_exit(r, 0);
-	cr_expect_eq(err_lines(r->err, false, &lines), 1, "not one line:\n%s", r->err);
-	cr_expect(strstr(lines, sg_strf("sysgate-run: no daemon at '%s' ", nosock)) == lines &&
-		  strstr(lines, "audit records on standard error"), "%s", lines);
+	expect_fallback_line(r, nosock, "audit records on standard error");
 	assert_nothing_left(xdg, tmp);
 }
 
@@ -255,15 +263,12 @@ Test(embedded, fallback_from_the_default_socket_says_so_in_one_line)
 			       "0", NULL };
 	struct sg_opts o = { .env = env };
 	struct sg_result *r;
-	char *lines;
 
 	if (access(sock, F_OK) == 0)
 		sg_skip("a daemon may be listening on the default socket");
 	r = sg_run(argv, &o); /* the harness unsets $SYSGATE_SOCKET */
 	sg_assert_exit(r, 0);
-	cr_expect_eq(err_lines(r->err, false, &lines), 1, "not one line:\n%s", r->err);
-	cr_expect(strstr(lines, sg_strf("sysgate-run: no daemon at '%s' ", sock)) == lines &&
-		  strstr(lines, "using an embedded one"), "%s", lines);
+	expect_fallback_line(r, sock, "using an embedded one");
 	assert_nothing_left(xdg, tmp);
 }
 
