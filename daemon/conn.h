@@ -27,6 +27,7 @@ struct conn {
 	uid_t uid;
 	gid_t gid;
 	enum sg_role role; /* SG_ROLE_NONE until HELLO */
+	bool tell_killed;  /* a shim's HELLO asked for KILLED (SG_HELLO_TELL_KILLED) */
 	bool dead;         /* closed, waiting to be freed by the reaper */
 	bool follow;       /* streams new records */
 	bool close_when_flushed; /* an ERROR is queued: close once it is sent */
@@ -55,3 +56,6 @@ int conn_send(struct conn *c, const void *pkt, size_t len, bool record);
 void conn_close(struct conn *c);
 /* Whether the peer may see what uid owns: root sees all, others their own. */
 bool conn_may_see(const struct conn *c, uid_t owner);
+/* The policy of s kills process pid next: send KILLED to the shim whose child it is, if
+ * that shim asked, first, so that the news is there when the shim sees the death. */
+void conn_tell_killed(const struct session *s, pid_t pid);

@@ -30,6 +30,26 @@ bool conn_may_see(const struct conn *c, uid_t owner)
 	return c->uid == 0 || c->uid == owner;
 }
 
+/* KILLED to the shim whose child pid is, if it asked; see daemon.h. */
+void conn_tell_killed(const struct session *s, pid_t pid)
+{
+	uint8_t pkt[sizeof(struct sg_hdr) + sizeof(struct sg_msg_session_req)];
+	struct proc_status st;
+	struct conn *c;
+	ssize_t n;
+
+	if (proc_status_read(pid, &st) < 0 || !(st.have & PROC_HAVE_PPID))
+		return;
+	TAILQ_FOREACH(c, &s->d->conns, entry)
+		if (c->tell_killed && c->pid == st.ppid && conn_may_see(c, s->uid))
+			break;
+	if (!c)
+		return;
+	n = proto_encode_killed(pkt, sizeof(pkt), s->id);
+	if (n > 0)
+		(void)conn_send(c, pkt, (size_t)n, false);
+}
+
 static void pkt_queue_free(struct conn *c)
 {
 	struct pkt *p;
@@ -402,6 +422,8 @@ static void dispatch(struct conn *c, struct sg_msg *m)
 			return;
 		}
 		c->role = m->u.hello.role;
+		c->tell_killed = c->role == SG_ROLE_SHIM &&
+				 (m->u.hello.flags & SG_HELLO_TELL_KILLED);
 		(void)send_ack(c, 0);
 		return;
 	}

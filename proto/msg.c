@@ -75,6 +75,7 @@ static const struct msg_layout layouts[SG_MSG_TYPE_MAX] = {
 				   offsetof(struct sg_msg_policy_load, text_len) }, 0 },
 	[SG_MSG_LEARN_REQ] = { sizeof(struct sg_msg_session_req), 0, { 0, 0 }, 0 },
 	[SG_MSG_LEARN_ROW] = { sizeof(struct sg_msg_learn_row), 0, { 0, 0 }, 0 },
+	[SG_MSG_KILLED] = { sizeof(struct sg_msg_session_req), 0, { 0, 0 }, 0 },
 };
 
 static const char *const type_names[SG_MSG_TYPE_MAX] = {
@@ -96,6 +97,7 @@ static const char *const type_names[SG_MSG_TYPE_MAX] = {
 	[SG_MSG_POLICY_LOAD] = "policy-load",
 	[SG_MSG_LEARN_REQ] = "learn-request",
 	[SG_MSG_LEARN_ROW] = "learn-row",
+	[SG_MSG_KILLED] = "killed",
 	[SG_MSG_RECORD] = "record",
 	[SG_MSG_TRAP_CALL] = "trap-call",
 	[SG_MSG_TRAP_VERDICT] = "trap-verdict",
@@ -169,11 +171,18 @@ static ssize_t encode(void *buf, size_t size, uint16_t type, void *fixed, size_t
 /* Encode HELLO announcing the peer's role. */
 ssize_t proto_encode_hello(void *buf, size_t size, enum sg_role role)
 {
+	return proto_encode_hello_flags(buf, size, role, 0);
+}
+
+/* Encode HELLO with flags; see proto.h. */
+ssize_t proto_encode_hello_flags(void *buf, size_t size, enum sg_role role, uint32_t flags)
+{
 	struct sg_msg_hello m = { 0 };
 
-	if (role <= SG_ROLE_NONE || role >= SG_ROLE_MAX)
+	if (role <= SG_ROLE_NONE || role >= SG_ROLE_MAX || (flags & ~(uint32_t)SG_HELLO_KNOWN))
 		return -EINVAL;
 	m.role = (uint32_t)role;
+	m.flags = flags;
 	return encode(buf, size, SG_MSG_HELLO, &m, sizeof(m), NULL, 0);
 }
 
@@ -277,6 +286,16 @@ ssize_t proto_encode_learn_req(void *buf, size_t size, uint64_t id)
 	if (id == 0)
 		return -EINVAL;
 	return encode(buf, size, SG_MSG_LEARN_REQ, &m, sizeof(m), NULL, 0);
+}
+
+/* Encode KILLED for one session id. */
+ssize_t proto_encode_killed(void *buf, size_t size, uint64_t id)
+{
+	struct sg_msg_session_req m = { .id = id };
+
+	if (id == 0)
+		return -EINVAL;
+	return encode(buf, size, SG_MSG_KILLED, &m, sizeof(m), NULL, 0);
 }
 
 /* Encode LEARN_ROW; the values past n_values go out as 0. */
@@ -386,8 +405,8 @@ static const char *check_fields(uint16_t type, const struct sg_msg *m)
 	case SG_MSG_HELLO:
 		if (m->u.hello.role <= SG_ROLE_NONE || m->u.hello.role >= SG_ROLE_MAX)
 			return "role out of range";
-		if (m->u.hello.flags != 0)
-			return "non-zero flags";
+		if (m->u.hello.flags & ~(uint32_t)SG_HELLO_KNOWN)
+			return "unknown flags";
 		break;
 	case SG_MSG_ERROR:
 		if (m->u.error.error >= 0 || m->u.error.error < -SG_ERRNO_MAX)
@@ -414,6 +433,7 @@ static const char *check_fields(uint16_t type, const struct sg_msg *m)
 			return "session id 0";
 		break;
 	case SG_MSG_LEARN_REQ:
+	case SG_MSG_KILLED:
 		if (m->u.session_req.id == 0)
 			return "session id 0";
 		break;

@@ -42,6 +42,7 @@ enum sg_msg_type {
 	SG_MSG_POLICY_LOAD,  /* client -> daemon: replace a session's policy; reply ACK or ERROR */
 	SG_MSG_LEARN_REQ,    /* shim/client -> daemon: what a session did; reply LEARN_ROW* END or ERROR */
 	SG_MSG_LEARN_ROW,    /* daemon -> peer: one (arch, nr) a session called */
+	SG_MSG_KILLED,       /* daemon -> shim: the policy kills the shim's child now (sent first) */
 	SG_MSG_TYPE_MAX
 };
 
@@ -91,9 +92,15 @@ struct sg_hdr {
 	uint32_t flags;   /* 0 */
 };
 
+/* HELLO flags. */
+enum {
+	SG_HELLO_TELL_KILLED = 1 << 0, /* shim: send KILLED before the policy kills a child of ours */
+	SG_HELLO_KNOWN = SG_HELLO_TELL_KILLED,
+};
+
 struct sg_msg_hello {
-	uint32_t role; /* enum sg_role */
-	uint32_t flags; /* 0 */
+	uint32_t role;  /* enum sg_role */
+	uint32_t flags; /* SG_HELLO_* */
 };
 
 struct sg_msg_ack {
@@ -262,6 +269,8 @@ struct sg_msg {
 /* Encoders write one whole packet into buf and return its length, or -EMSGSIZE
  * when it does not fit (or a string exceeds SG_STR_MAX), -EINVAL on a bad argument. */
 ssize_t proto_encode_hello(void *buf, size_t size, enum sg_role role);
+/* Encode HELLO with flags (a set of SG_HELLO_*). */
+ssize_t proto_encode_hello_flags(void *buf, size_t size, enum sg_role role, uint32_t flags);
 ssize_t proto_encode_ack(void *buf, size_t size, uint64_t value);
 ssize_t proto_encode_error(void *buf, size_t size, int error, const char *reason);
 ssize_t proto_encode_register(void *buf, size_t size, pid_t target, enum sg_mechanism mech,
@@ -281,6 +290,8 @@ ssize_t proto_encode_policy_load(void *buf, size_t size, uint64_t id, const char
 				 const char *text, size_t text_len);
 /* Encode LEARN_REQ (a SESSION_REQ body) and LEARN_ROW. */
 ssize_t proto_encode_learn_req(void *buf, size_t size, uint64_t id);
+/* Encode KILLED (a SESSION_REQ body: the session whose policy kills the shim's child). */
+ssize_t proto_encode_killed(void *buf, size_t size, uint64_t id);
 ssize_t proto_encode_learn_row(void *buf, size_t size, const struct sg_msg_learn_row *row);
 ssize_t proto_encode_session(void *buf, size_t size, const struct sg_msg_session *s,
 			     const char *policy_name);

@@ -59,3 +59,5 @@ uint32_t launch_reg_flags(const struct run_opts *o);
 int launch_daemon_hello(struct launch *l);
 /* Hand the listener (notify) and the policy to the daemon; the session starts. */
 int launch_daemon_register(struct launch *l);
+/* Once the command died of SIGKILL: whether the daemon said a policy killed it (KILLED). */
+bool launch_daemon_killed(struct launch *l);

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,52 +11,6 @@
 #include "policy_learn.h"
 #include "shim.h"
 #include "sysgated.h"
-
-/* The log level: whether -v was given. */
-static bool verbose;
-
-static void vlog(int r, const char *fmt, va_list ap)
-{
-	fputs("sysgate-run: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	if (r < 0)
-		fprintf(stderr, ": %s", strerror(-r));
-	fputc('\n', stderr);
-}
-
-/* Print "sysgate-run: MSG: strerror" (no strerror when r >= 0); returns r. */
-int shim_err(int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog(r, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
-/* Print "sysgate-run: MSG"; returns r. */
-int shim_errx(int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog(0, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
-/* Print "sysgate-run: MSG" with -v only. */
-void shim_info(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!verbose)
-		return;
-	va_start(ap, fmt);
-	vlog(0, fmt, ap);
-	va_end(ap);
-}
 
 static void help(void)
 {
@@ -73,8 +26,9 @@ static void help(void)
 	       "                          NAME.policy in $SYSGATE_POLICY_PATH (directories separated\n"
 	       "                          by ':'), then %s, then\n"
 	       "                          %s\n"
-	       "  -s, --socket PATH       the daemon's socket (default: $SYSGATE_SOCKET, else\n"
-	       "                          %s)\n"
+	       "  -s, --socket PATH       the daemon to use; if it cannot be reached, sysgate-run\n"
+	       "                          fails (125). Default: $SYSGATE_SOCKET, else\n"
+	       "                          %s\n"
 	       "  -m, --mechanism notify|trace|trap\n"
 	       "                          how routed calls reach the daemon (default: notify):\n"
 	       "                          notify  seccomp user notification: the kernel holds the\n"
@@ -111,9 +65,11 @@ static void help(void)
 	       SHIM_DEFAULT_POLICY, SHIM_ETC_POLICYDIR, SG_POLICYDIR, SG_DEFAULT_SOCKET);
 	printf("\n"
 	       "Embedded daemon:\n"
-	       "  When nothing can be reached at the socket (it does not exist, refuses the\n"
-	       "  connection or is not accessible), or with --embedded, sysgate-run starts a\n"
-	       "  private sysgated for this command only, listening in a new 0700 directory under\n"
+	       "  Without --socket, when nothing can be reached at $SYSGATE_SOCKET or the default\n"
+	       "  socket (it does not exist, refuses the connection or is not accessible),\n"
+	       "  sysgate-run says so in one line on standard error and starts a private\n"
+	       "  sysgated; with --embedded it always does (and --socket is ignored). The private\n"
+	       "  sysgated runs for this command only, listening in a new 0700 directory under\n"
 	       "  $XDG_RUNTIME_DIR (or /tmp); it writes the audit log named by --log. It exits\n"
 	       "  once every process under the filter has gone: like strace -f, sysgate-run then\n"
 	       "  also waits for background processes the command left behind, and removes the\n"
@@ -127,8 +83,12 @@ static void help(void)
 	       "\n"
 	       "Exit status:\n"
 	       "  CMD's exit status, or 128+N when CMD was killed by signal N\n"
-	       "  125  sysgate-run failed: bad option, policy error, no daemon and no embedded one,\n"
-	       "       the daemon refused the session\n"
+	       "  159  CMD was killed by its policy (128+SIGSYS), whether the kernel killed it\n"
+	       "       (kill quiet) or the daemon did (kill, with SIGKILL); a SIGKILL from\n"
+	       "       elsewhere is 137, a child of CMD killed by the policy is CMD's affair\n"
+	       "  125  sysgate-run failed: bad option, policy error, the daemon named by --socket\n"
+	       "       cannot be reached, no daemon and no embedded one, the daemon refused the\n"
+	       "       session\n"
 	       "  126  CMD was found but cannot be executed\n"
 	       "  127  CMD was not found\n");
 }
@@ -151,29 +111,34 @@ static int parse_mechanism(const char *name)
 	if (m == SG_MECH_NOTIFY || m == SG_MECH_TRACE || m == SG_MECH_TRAP)
 		return m;
 	if (m >= 0) {
-		shim_errx(0, "mechanism '%s' is not available yet", name);
+		shim_err(0, "mechanism '%s' is not available yet", name);
 		return -EOPNOTSUPP;
 	}
-	shim_errx(0, "unknown mechanism '%s' (use 'notify', 'trace' or 'trap')", name);
+	shim_err(0, "unknown mechanism '%s' (use 'notify', 'trace' or 'trap')", name);
 	return -EINVAL;
 }
 
-/* --learn and its companions. */
+/* --learn and its companions: 0, or -EINVAL (said). */
 static int check_learn(const struct run_opts *o)
 {
 	struct sg_policy_error e = { 0 };
+	const char *bad = NULL;
 
 	if (o->learn_default && !o->learn_out)
-		return shim_errx(-EINVAL, "--learn-default needs --learn");
-	if (!o->learn_out)
-		return 0;
-	if (!o->learn_out[0])
-		return shim_errx(-EINVAL, "empty --learn argument");
-	if (o->policy_given || o->audit)
-		return shim_errx(-EINVAL, "--learn allows every call: no --policy or --audit with it");
-	if (o->learn_default && policy_learn_check_default(o->learn_default, &e) < 0)
-		return shim_errx(-EINVAL, "invalid --learn-default '%s'%s%s", o->learn_default,
-				 e.msg[0] ? ": " : "", e.msg);
+		bad = "--learn-default needs --learn";
+	else if (o->learn_out && !o->learn_out[0])
+		bad = "empty --learn argument";
+	else if (o->learn_out && (o->policy_given || o->audit))
+		bad = "--learn allows every call: no --policy or --audit with it";
+	if (bad) {
+		shim_err(0, "%s", bad);
+		return -EINVAL;
+	}
+	if (o->learn_default && policy_learn_check_default(o->learn_default, &e) < 0) {
+		shim_err(0, "invalid --learn-default '%s'%s%s", o->learn_default,
+			 e.msg[0] ? ": " : "", e.msg);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -244,24 +209,24 @@ static int parse_argv(int argc, char *argv[], struct run_opts *o)
 			printf("sysgate-run %s\n", SG_VERSION);
 			return 1;
 		case ':':
-			shim_errx(0, "option '%s' needs an argument", argv[optind - 1]);
+			shim_err(0, "option '%s' needs an argument", argv[optind - 1]);
 			return -EINVAL;
 		default: {
 			const char *arg = argv[optind - 1];
 
 			if (strncmp(arg, "--", 2) != 0)
-				shim_errx(0, "unknown option '-%c'", optopt);
+				shim_err(0, "unknown option '-%c'", optopt);
 			else if (optopt && strchr(arg, '='))
-				shim_errx(0, "option '%.*s' takes no argument",
-					  (int)strcspn(arg, "="), arg);
+				shim_err(0, "option '%.*s' takes no argument",
+					 (int)strcspn(arg, "="), arg);
 			else
-				shim_errx(0, "unknown option '%s'", arg);
+				shim_err(0, "unknown option '%s'", arg);
 			return -EINVAL;
 		}
 		}
 	}
 	if (!o->policy[0] || !o->log[0]) {
-		shim_errx(0, "empty --policy or --log argument");
+		shim_err(0, "empty --policy or --log argument");
 		return -EINVAL;
 	}
 	if (check_learn(o) < 0)
@@ -269,7 +234,7 @@ static int parse_argv(int argc, char *argv[], struct run_opts *o)
 	if (optind < argc)
 		o->argv = argv + optind;
 	else if (!o->print_filter) {
-		shim_errx(0, "no command given");
+		shim_err(0, "no command given");
 		return -EINVAL;
 	}
 	return 0;
@@ -305,6 +270,6 @@ int main(int argc, char *argv[])
 			fputs("Try 'sysgate-run --help' for more information.\n", stderr);
 		return r > 0 ? EXIT_SUCCESS : SHIM_EXIT_FAILURE;
 	}
-	verbose = o.verbose;
+	shim_log_verbose(o.verbose);
 	return run_command(&o);
 }

@@ -63,14 +63,27 @@ int policy_find(const char *arg, char **ret_path)
 	return -ENOENT;
 }
 
-/* Where policy_find looks for a NAME, for messages (malloc'd). */
-char *policy_find_describe(void)
+/* Whether this is the sysgate-run meson built in its build tree, not an installed copy. */
+static bool in_build_tree(void)
+{
+	struct stat self, built;
+
+	return stat("/proc/self/exe", &self) == 0 && stat(SG_BUILD_SYSGATE_RUN, &built) == 0 &&
+	       self.st_dev == built.st_dev && self.st_ino == built.st_ino;
+}
+
+/* Why NAME was not found and what would find it, for the message (malloc'd). */
+char *policy_find_describe(const char *name)
 {
 	const char *env = getenv("SYSGATE_POLICY_PATH");
+	bool build = in_build_tree();
 	char *s = NULL;
 
-	if (asprintf(&s, "%s%s%s%s, %s", env ? "$SYSGATE_POLICY_PATH (" : "", env ? env : "",
-		     env ? "), " : "", SHIM_ETC_POLICYDIR, SG_POLICYDIR) < 0)
+	if (asprintf(&s, "not found in %s%s%s%s, %s: name its directory in SYSGATE_POLICY_PATH or "
+		     "give a path (./%s.policy)%s%s%s", env ? "$SYSGATE_POLICY_PATH (" : "",
+		     env ? env : "", env ? "), " : "", SHIM_ETC_POLICYDIR, SG_POLICYDIR, name,
+		     build ? "; from this build tree, the shipped policies are in '" : "",
+		     build ? SG_SOURCE_POLICYDIR : "", build ? "'" : "") < 0)
 		return NULL;
 	return s;
 }

@@ -256,15 +256,20 @@ static int child_wait_loaded(struct launch *l)
 	if (st == CHILD_FAILED)
 		return shim_err(-atomic_load_explicit(&l->page->err, memory_order_relaxed), "%s",
 				step_what(atomic_load_explicit(&l->page->step, memory_order_relaxed)));
-	if (l->child == 0)
-		return shim_errx(-ECHILD, "the command process died while starting (status 0x%x)",
-				 (unsigned)status);
-	if (st != CHILD_LOADED)
-		return shim_errx(-EPROTO, "unexpected start-up state %d", st);
+	if (l->child == 0) {
+		shim_err(0, "the command process died while starting (status 0x%x)",
+			 (unsigned)status);
+		return -ECHILD;
+	}
+	if (st != CHILD_LOADED) {
+		shim_err(0, "unexpected start-up state %d", st);
+		return -EPROTO;
+	}
 	return 0;
 }
 
-/* Print a policy error as the library formats it (file:line:col and caret). */
+/* Say why a policy failed: as the library formats it (file:line:col, the line, a
+ * caret under the column), else the error; returns r. */
 static int policy_failed(const struct sg_policy_error *e, int r, const char *path)
 {
 	char buf[1024];
@@ -274,7 +279,9 @@ static int policy_failed(const struct sg_policy_error *e, int r, const char *pat
 		return shim_err(r, "policy '%s'", path);
 	policy_error_format(e, buf, sizeof(buf));
 	n = strlen(buf);
-	fprintf(stderr, "%s%s", buf, n && buf[n - 1] == '\n' ? "" : "\n");
+	if (n && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	shim_err(0, "%s", buf);
 	return r;
 }
 
@@ -293,10 +300,10 @@ static int policy_prepare(struct launch *l)
 	if (r < 0 && o->learn_out)
 		return r;
 	if (r == -ENOENT) {
-		_cleanup_free_ char *where = policy_find_describe();
+		_cleanup_free_ char *why = policy_find_describe(o->policy);
 
-		return shim_errx(r, "policy '%s' not found in %s", o->policy,
-				 where ? where : "the policy directories");
+		shim_err(0, "policy '%s' %s", o->policy, why ? why : "not found");
+		return r;
 	}
 	if (r < 0)
 		return shim_err(r, "policy '%s'", o->policy);
@@ -373,8 +380,8 @@ static int child_wait_exit(struct launch *l, int *ret_status)
 		 * the idle one: the kernel can report the filter unused a moment before
 		 * the command's exit status is ours to reap.) */
 		if (l->emb.pid > 0 && embedded_reap(&l->emb, &status) > 0 && status != 0)
-			shim_errx(0, "the embedded daemon failed (status 0x%x); routed system calls now fail with ENOSYS",
-				  (unsigned)status);
+			shim_err(0, "the embedded daemon failed (status 0x%x); routed system calls now fail with ENOSYS",
+				 (unsigned)status);
 		r = signals_wait(&l->sig, -1);
 		while (r >= 0 && (r = signals_read(&l->sig, &si)) > 0)
 			if (signals_should_forward(&l->sig, &si, l->child))
@@ -402,6 +409,9 @@ static int exit_code(struct launch *l, int status)
 	}
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
+	/* Only the daemon knows a SIGKILL was its policy's (not OOM's, not a user's). */
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && launch_daemon_killed(l))
+		return SHIM_EXIT_POLICY_KILL;
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return SHIM_EXIT_FAILURE;
@@ -418,12 +428,12 @@ static void embedded_finish(struct launch *l)
 	l->sock = safe_close(l->sock); /* the daemon exits once idle and unused */
 	r = embedded_wait(&l->emb, &l->sig, &status);
 	if (r > 0)
-		shim_errx(0, "not waiting for background processes of '%s'; the embedded daemon (pid %d) goes on supervising them",
+		shim_err(0, "not waiting for background processes of '%s'; the embedded daemon (pid %d) goes on supervising them",
 			 l->opts->argv[0], (int)pid);
 	else if (r < 0)
 		shim_err(r, "cannot wait for the embedded daemon");
 	else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		shim_errx(0, "the embedded daemon failed (status 0x%x)", (unsigned)status);
+		shim_err(0, "the embedded daemon failed (status 0x%x)", (unsigned)status);
 }
 
 /* The exit code of a failed start: 125, or 128+N when signal N ended it. */
@@ -449,7 +459,7 @@ int run_command(const struct run_opts *o)
 		return EXIT_SUCCESS;
 	r = command_find(o->argv[0], &l.exec_path);
 	if (r == -ENOENT) {
-		shim_errx(0, "'%s': command not found", o->argv[0]);
+		shim_err(0, "'%s': command not found", o->argv[0]);
 		return SHIM_EXIT_NOT_FOUND;
 	}
 	if (r < 0) {
@@ -490,7 +500,7 @@ int run_command(const struct run_opts *o)
 	code = exit_code(&l, status);
 	if (o->learn_out && (!l.learnt || l.learn_r < 0)) {
 		if (!l.learnt)
-			shim_errx(0, "learning: the command's calls could not be fetched");
+			shim_err(0, "learning: the command's calls could not be fetched");
 		code = SHIM_EXIT_FAILURE;
 	}
 	embedded_finish(&l);

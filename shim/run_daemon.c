@@ -106,15 +106,16 @@ static int embedded_failed(struct launch *l, int r)
 
 	if (l->emb.pid > 0 && embedded_reap_wait(&l->emb, &status) > 0) {
 		if (WIFEXITED(status))
-			snprintf(what, sizeof(what), "it exited with status %d", WEXITSTATUS(status));
+			snprintf(what, sizeof(what), ": it exited with status %d", WEXITSTATUS(status));
 		else
-			snprintf(what, sizeof(what), "it was killed by signal %d", WTERMSIG(status));
-	} else
-		snprintf(what, sizeof(what), "%s", strerror(-r));
+			snprintf(what, sizeof(what), ": it was killed by signal %d", WTERMSIG(status));
+	}
 	if (l->opts->embedded)
-		return shim_errx(r, "cannot start an embedded daemon: %s", what);
-	return shim_errx(r, "no daemon at %s and cannot start an embedded one: %s",
+		shim_err(what[0] ? 0 : r, "cannot start an embedded daemon%s", what);
+	else
+		shim_err(what[0] ? 0 : r, "no daemon at '%s' and cannot start an embedded one%s",
 			 l->daemon_path, what);
+	return r;
 }
 
 /* Connect to the daemon, or start an embedded one; see launch.h. */
@@ -122,7 +123,7 @@ int launch_daemon_open(struct launch *l)
 {
 	const struct run_opts *o = l->opts;
 	const char *env = getenv("SYSGATE_SOCKET");
-	int r;
+	int r, unreachable = 0;
 
 	l->daemon_path = o->socket_path ? o->socket_path
 			 : env && env[0] ? env : SG_DEFAULT_SOCKET;
@@ -133,10 +134,13 @@ int launch_daemon_open(struct launch *l)
 			shim_info("using the daemon at '%s'", l->daemon_path);
 			return 0;
 		}
+		/* The daemon named by --socket is the one asked for: that one or none. */
+		if (o->socket_path)
+			return shim_err(r, "cannot connect to the daemon at '%s' (--socket)",
+					l->daemon_path);
 		if (r != -ENOENT && r != -ECONNREFUSED && r != -EACCES)
 			return shim_err(r, "cannot connect to the daemon at '%s'", l->daemon_path);
-		shim_info("no daemon at '%s' (%s), starting an embedded one", l->daemon_path,
-			  strerror(-r));
+		unreachable = r;
 	}
 	r = embedded_start(&l->emb, o, &l->sig);
 	if (r >= 0)
@@ -144,6 +148,13 @@ int launch_daemon_open(struct launch *l)
 	if (r < 0)
 		return embedded_failed(l, r);
 	l->sock = r;
+	/* Not asked for: the audit records do not go to that daemon's log; say where. */
+	if (unreachable && strcmp(o->log, "-") == 0)
+		shim_err(0, "no daemon at '%s' (%s): using an embedded one, audit records on "
+			 "standard error", l->daemon_path, strerror(-unreachable));
+	else if (unreachable)
+		shim_err(0, "no daemon at '%s' (%s): using an embedded one, audit records in '%s'",
+			 l->daemon_path, strerror(-unreachable), o->log);
 	shim_info("using an embedded daemon (pid %d) at '%s'", (int)l->emb.pid, l->emb.sock_path);
 	return 0;
 }
@@ -156,7 +167,8 @@ int launch_daemon_hello(struct launch *l)
 	ssize_t n;
 	int r;
 
-	n = proto_encode_hello(l->buf, SG_MSG_MAX, SG_ROLE_SHIM);
+	/* KILLED: how the exit status tells a policy's kill from any other SIGKILL */
+	n = proto_encode_hello_flags(l->buf, SG_MSG_MAX, SG_ROLE_SHIM, SG_HELLO_TELL_KILLED);
 	if (n < 0)
 		return shim_err((int)n, "cannot encode hello");
 	r = daemon_call(l, l->buf, (size_t)n, NULL, 0, &m, &reason);
@@ -167,8 +179,10 @@ int launch_daemon_hello(struct launch *l)
 	if (r < 0)
 		return shim_err(r, "daemon at '%s': hello failed%s%s", l->daemon_path,
 				reason ? ": " : "", reason ? reason : "");
-	if (m.type == SG_MSG_ERROR)
-		return shim_errx(-EPERM, "the daemon refused sysgate-run: %s", m.str);
+	if (m.type == SG_MSG_ERROR) {
+		shim_err(0, "the daemon refused sysgate-run: %s", m.str);
+		return -EPERM;
+	}
 	return 0;
 }
 
@@ -201,11 +215,43 @@ int launch_daemon_register(struct launch *l)
 	if (r < 0)
 		return shim_err(r, "cannot register the session with the daemon%s%s",
 				reason ? ": " : "", reason ? reason : "");
-	if (m.type == SG_MSG_ERROR)
-		return shim_errx(-EPERM, "daemon refused the session: %s",
-				m.str_len ? m.str : strerror(-m.u.error.error));
+	if (m.type == SG_MSG_ERROR) {
+		if (m.str_len)
+			shim_err(0, "daemon refused the session: %s", m.str);
+		else
+			shim_err(m.u.error.error, "daemon refused the session");
+		return -EPERM;
+	}
 	l->session = m.u.ack.value;
 	shim_info("session %llu: pid %d under policy '%s'", (unsigned long long)m.u.ack.value,
 		  (int)l->child, l->policy_path);
 	return 0;
+}
+
+/* Whether the daemon said a policy killed the command: a KILLED waiting in the socket. */
+bool launch_daemon_killed(struct launch *l)
+{
+	struct pollfd p = { .fd = l->sock, .events = POLLIN };
+	int fds[SG_MSG_FDS_MAX];
+	const char *reason;
+	bool killed = false;
+	struct sg_msg m;
+	size_t n_fds;
+	ssize_t n;
+
+	/* The daemon sends KILLED before the signal: it is here, or it never comes. */
+	while (l->sock >= 0 && poll(&p, 1, 0) > 0 && (p.revents & POLLIN)) {
+		n_fds = 0;
+		n = proto_recv(l->sock, l->buf, SG_MSG_MAX, fds, &n_fds);
+		if (n <= 0)
+			break;
+		if (proto_decode(l->buf, (size_t)n, fds, n_fds, &m, &reason) == 0 &&
+		    m.type == SG_MSG_KILLED) {
+			shim_info("session %llu: the policy killed '%s'",
+				  (unsigned long long)m.u.session_req.id, l->opts->argv[0]);
+			killed = true;
+		}
+		proto_close_fds(fds, n_fds);
+	}
+	return killed;
 }

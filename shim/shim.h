@@ -14,6 +14,9 @@
 #define SHIM_EXIT_FAILURE 125  /* sysgate-run's own failure */
 #define SHIM_EXIT_CANNOT_EXEC 126
 #define SHIM_EXIT_NOT_FOUND 127
+/* CMD killed by its policy: 128 + SIGSYS, whether the kernel killed it (kill quiet,
+ * SIGSYS) or the daemon did (kill, SIGKILL through a pidfd). */
+#define SHIM_EXIT_POLICY_KILL (128 + SIGSYS)
 
 #define SHIM_DEFAULT_POLICY "default"
 #define SHIM_ETC_POLICYDIR "/etc/sysgate/policies"
@@ -50,14 +53,18 @@ struct embedded {
 	char *sock_path; /* dir/sock */
 };
 
-/* main.c */
+/* log.c */
 
-/* Print "sysgate-run: MSG" (": strerror(-r)" appended when r < 0); returns r. */
+/* Print "sysgate-run: MSG", with ": strerror(-r)" when r < 0 (r == 0: the message
+ * alone); returns r.  The caller that knows the context says it, once. */
 _printf_(2, 3) int shim_err(int r, const char *fmt, ...);
-/* Print "sysgate-run: MSG" without strerror; returns r. */
-_printf_(2, 3) int shim_errx(int r, const char *fmt, ...);
 /* Print "sysgate-run: MSG" with -v only. */
 _printf_(1, 2) void shim_info(const char *fmt, ...);
+/* -v: whether shim_info() prints. */
+void shim_log_verbose(bool on);
+/* The older spelling learn.c still uses (shim_err(0, ...) returning r); learn.c is
+ * being changed elsewhere and moves to shim_err() after that. */
+#define shim_errx(r, ...) (shim_err(0, __VA_ARGS__), (r))
 
 /* run.c */
 
@@ -95,8 +102,9 @@ int trap_env_prepare(const char *sock_path, const char *policy_name, uint32_t fl
 
 /* Resolve a --policy argument to a file path; 0 and *ret_path, or -ENOENT. */
 int policy_find(const char *arg, char **ret_path);
-/* Describe where policy_find looks for a NAME, for error messages (malloc'd). */
-char *policy_find_describe(void);
+/* Why a NAME was not found ("not found in DIRS: ...") and what would find it, naming the
+ * source tree's policies when run from a build tree (malloc'd; NULL without memory). */
+char *policy_find_describe(const char *name);
 
 /* signals.c */
 

@@ -58,8 +58,9 @@ static int preload_find(char **ret)
 	if (!p)
 		return -ENOMEM;
 	if (strchr(p, ':') || strchr(p, ' ')) { /* LD_PRELOAD separators */
+		shim_err(0, "the preload library path '%s' contains ':' or a space", p);
 		free(p);
-		return shim_errx(-EINVAL, "the preload library path contains ':' or a space");
+		return -EINVAL;
 	}
 	*ret = p;
 	return 0;
@@ -115,9 +116,11 @@ int trap_check_exec(const char *path)
 	if (pread(fd, &eh, sizeof(eh), 0) < (ssize_t)EI_NIDENT ||
 	    memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0)
 		return 0;
-	if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_machine != EM_X86_64)
-		return shim_errx(-ENOEXEC, "'%s' is not an x86_64 program: the trap mechanism "
-				 "cannot reach it (use --mechanism notify)", path);
+	if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_machine != EM_X86_64) {
+		shim_err(0, "'%s' is not an x86_64 program: the trap mechanism cannot reach it "
+			 "(use --mechanism notify)", path);
+		return -ENOEXEC;
+	}
 	for (unsigned i = 0; i < eh.e_phnum && i < 4096; i++) {
 		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + (uint64_t)i * eh.e_phentsize))
 		    != (ssize_t)sizeof(ph))
@@ -125,8 +128,9 @@ int trap_check_exec(const char *path)
 		if (ph.p_type == PT_INTERP)
 			return 0;
 	}
-	return shim_errx(-ENOEXEC, "'%s' is statically linked: LD_PRELOAD, hence the trap "
-			 "mechanism, cannot reach it (use --mechanism notify)", path);
+	shim_err(0, "'%s' is statically linked: LD_PRELOAD, hence the trap mechanism, cannot "
+		 "reach it (use --mechanism notify)", path);
+	return -ENOEXEC;
 }
 
 /* Prepare the environment of a trap command; see shim.h. */

@@ -86,6 +86,7 @@ static int kill_caller(struct session *s, const struct task_meta *m)
 		return 0;
 	if (r < 0)
 		return r;
+	conn_tell_killed(s, m->tgid);
 	if (syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0)
 		return negative_errno();
 	return 1;

@@ -87,7 +87,7 @@ static int read_call(pid_t tid, struct sg_call *c)
 
 /* SIGKILL tid's whole process.  tid is in a ptrace stop and not reaped, so its
  * thread group (and the tgid naming it) cannot be gone and reused meanwhile. */
-static int kill_group(pid_t tid, const struct task_meta *m)
+static int kill_group(const struct session *s, pid_t tid, const struct task_meta *m)
 {
 	_cleanup_close_ int pidfd = -EBADF;
 	struct proc_status st;
@@ -105,13 +105,14 @@ static int kill_group(pid_t tid, const struct task_meta *m)
 	pidfd = (int)syscall(SYS_pidfd_open, tgid, 0);
 	if (pidfd < 0)
 		return negative_errno();
+	conn_tell_killed(s, tgid);
 	if (syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0)
 		return negative_errno();
 	return 0;
 }
 
 /* Carry v out on tid; 0, -ESRCH when the task was killed meanwhile, other -errno. */
-static int carry_out(pid_t tid, struct verdict *v)
+static int carry_out(const struct session *s, pid_t tid, struct verdict *v)
 {
 	int r;
 
@@ -119,7 +120,7 @@ static int carry_out(pid_t tid, struct verdict *v)
 	case SG_ACT_ALLOW:
 		break;
 	case SG_ACT_KILL:
-		r = kill_group(tid, &v->meta);
+		r = kill_group(s, tid, &v->meta);
 		if (r >= 0)
 			return 0; /* it dies in its stop: no resume */
 		log_err(r, "tid %d: cannot kill, denying its call", (int)tid);
@@ -165,7 +166,7 @@ void trace_seccomp_stop(struct session *s, pid_t tid)
 		return;
 	}
 	verdict_decide(s, &c, starting, &v);
-	r = carry_out(tid, &v);
+	r = carry_out(s, tid, &v);
 	if (r == -ESRCH) { /* killed while stopped: the call never completes */
 		log_debug("session %" PRIu64 ": tid %d left before the answer", s->id, (int)tid);
 		return;

@@ -123,11 +123,13 @@ void trap_handle_call(struct conn *c, const struct sg_msg_trap_call *tc)
 		return;
 	}
 	verdict_decide(s, &call, false, &v);
-	if (v.kind == SG_ACT_KILL &&
-	    syscall(SYS_pidfd_send_signal, s->pidfd, SIGKILL, NULL, 0) < 0) {
-		log_err(negative_errno(), "session %" PRIu64 ": cannot kill pid %d, denying its "
-			"call", s->id, (int)s->target_pid);
-		verdict_kill_failed(&v);
+	if (v.kind == SG_ACT_KILL) {
+		conn_tell_killed(s, s->target_pid);
+		if (syscall(SYS_pidfd_send_signal, s->pidfd, SIGKILL, NULL, 0) < 0) {
+			log_err(negative_errno(), "session %" PRIu64 ": cannot kill pid %d, "
+				"denying its call", s->id, (int)s->target_pid);
+			verdict_kill_failed(&v);
+		}
 	}
 	switch (v.kind) {
 	case SG_ACT_ALLOW:

@@ -1,13 +1,19 @@
 /*
  * SPDX-License-Identifier: MIT
  *
- * Embedded mode: with no daemon reachable (or with --embedded) sysgate-run
- * starts a private one for the command; it behaves the same, writes the
- * records to --log, and leaves no process or directory behind.
+ * Embedded mode: with no daemon reachable at $SYSGATE_SOCKET or the default
+ * socket (or with --embedded) sysgate-run starts a private one for the command,
+ * and says so unless asked; it behaves the same, writes the records to --log,
+ * and leaves no process or directory behind.  A socket named by --socket is
+ * used or sysgate-run fails.
  */
 #include <dirent.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -76,6 +82,21 @@ static struct sg_result *run_embedded(const char *xdg, const char *tmp, const ch
 	return sg_run(argv, &o);
 }
 
+/* Standard error split in two (an embedded daemon's default --log is standard error):
+ * the JSON record lines (json) or the others, joined in *ret_lines; how many. */
+static size_t err_lines(const char *err, bool json, char **ret_lines)
+{
+	size_t n = 0;
+
+	*ret_lines = sg_strf("%s", "");
+	for (const char *p = err, *nl; (nl = strchr(p, '\n')); p = nl + 1)
+		if ((*p == '{') == json) {
+			*ret_lines = sg_strf("%s%.*s\n", *ret_lines, (int)(nl - p), p);
+			n++;
+		}
+	return n;
+}
+
 Test(embedded, missing_socket_runs_under_a_private_daemon)
 {
 	const char *xdg = runtime_dir("xdg"), *tmp = runtime_dir("tmp");
@@ -131,14 +152,12 @@ Test(embedded, default_log_is_standard_error)
 	const char *extra[] = { "--embedded", "-p", deny_policy(), NULL };
 	const char *cmd[] = { sg_target("do_open"), file, "O_WRONLY", "EACCES", NULL };
 	struct sg_result *r = run_embedded(xdg, tmp, extra, cmd);
-	char *lines = sg_strf("%s", "");
+	char *lines;
 
 	sg_assert_exit(r, 0);
 	assert_nothing_left(xdg, tmp);
 	/* the records are the JSON lines of its standard error */
-	for (char *p = r->err, *nl; (nl = strchr(p, '\n')); p = nl + 1)
-		if (*p == '{')
-			lines = sg_strf("%s%.*s\n", lines, (int)(nl - p + 1) - 1, p);
+	err_lines(r->err, true, &lines);
 	cr_expect_not_null(sg_jsonl_find(sg_jsonl_parse(lines, "stderr"), "event", "syscall",
 					 "syscall", "openat", "verdict", "deny", NULL),
 			   "no deny record on standard error:\n%s", r->err);
@@ -197,4 +216,100 @@ Test(embedded, private_directory_in_tmp_is_removed)
 	cr_assert_not_null(slash, "%s", sock);
 	*slash = '\0';
 	cr_expect(lstat(sock, &st) < 0, "the private directory %s is left behind", sock);
+}
+
+/* Besides any records, standard error holds one line: the fallback's, naming sock and
+ * saying what. */
+static void expect_fallback_line(const struct sg_result *r, const char *sock, const char *what)
+{
+	char *lines;
+
+	cr_expect_eq(err_lines(r->err, false, &lines), 1, "not one line:\n%s", r->err);
+	cr_expect(strstr(lines, sg_strf("sysgate-run: no daemon at '%s' ", sock)) == lines &&
+		  strstr(lines, what), "%s", lines);
+}
+
+Test(embedded, fallback_from_the_environment_socket_says_so_in_one_line)
+{
+	const char *xdg = runtime_dir("xdg"), *tmp = runtime_dir("tmp");
+	const char *nosock = sg_strf("%s/nosock", sg_dir());
+	const char *log = sg_strf("%s/embedded.log", sg_dir());
+	const char *with_log[] = { "-p", deny_policy(), "--log", log, NULL };
+	const char *no_log[] = { "-p", deny_policy(), NULL };
+	const char *cmd[] = { sg_target("exit_with"), "0", NULL };
+	struct sg_result *r;
+
+	r = run_embedded(xdg, tmp, with_log, cmd);
+	sg_assert_exit(r, 0);
+	cr_expect_str_eq(r->err, sg_strf("sysgate-run: no daemon at '%s' (No such file or "
+					 "directory): using an embedded one, audit records in "
+					 "'%s'\n", nosock, log));
+	assert_nothing_left(xdg, tmp);
+
+	/* the records on standard error (the default --log): said too, one line besides them */
+	r = run_embedded(xdg, tmp, no_log, cmd);
+	sg_assert_exit(r, 0);
+	expect_fallback_line(r, nosock, "audit records on standard error");
+	assert_nothing_left(xdg, tmp);
+}
+
+Test(embedded, fallback_from_the_default_socket_says_so_in_one_line)
+{
+	const char *sock = "/run/sysgate/sysgate.sock"; /* SG_DEFAULT_SOCKET */
+	const char *xdg = runtime_dir("xdg"), *tmp = runtime_dir("tmp");
+	const char *env[] = { sg_strf("XDG_RUNTIME_DIR=%s", xdg), sg_strf("TMPDIR=%s", tmp), NULL };
+	const char *argv[] = { sg_run_path(), "-p", deny_policy(), "--log",
+			       sg_strf("%s/embedded.log", sg_dir()), "--", sg_target("exit_with"),
+			       "0", NULL };
+	struct sg_opts o = { .env = env };
+	struct sg_result *r;
+
+	if (access(sock, F_OK) == 0)
+		sg_skip("a daemon may be listening on the default socket");
+	r = sg_run(argv, &o); /* the harness unsets $SYSGATE_SOCKET */
+	sg_assert_exit(r, 0);
+	expect_fallback_line(r, sock, "using an embedded one");
+	assert_nothing_left(xdg, tmp);
+}
+
+/* A missing --socket: refused with the reason, no embedded daemon in its place. */
+Test(embedded, socket_option_is_used_or_sysgate_run_fails)
+{
+	const char *xdg = runtime_dir("xdg"), *tmp = runtime_dir("tmp");
+	const char *nosock = sg_strf("%s/nosock", sg_dir());
+	const char *env[] = { sg_strf("XDG_RUNTIME_DIR=%s", xdg), sg_strf("TMPDIR=%s", tmp), NULL };
+	const char *argv[] = { sg_run_path(), "-s", nosock, "-p", deny_policy(), "--",
+			       sg_target("exit_with"), "0", NULL };
+	struct sg_opts o = { .env = env };
+	struct sg_result *r = sg_run(argv, &o);
+
+	sg_assert_exit(r, 125);
+	cr_expect_str_eq(r->err, sg_strf("sysgate-run: cannot connect to the daemon at '%s' "
+					 "(--socket): No such file or directory\n", nosock));
+	assert_nothing_left(xdg, tmp);
+}
+
+/* A --socket the user may not connect to: its audit records must not end up on the
+ * command's standard error instead of that daemon's log. */
+Test(embedded, socket_option_the_user_may_not_use_fails)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	const char *sock = sg_strf("%s/rootonly", sg_dir());
+	const char *argv[] = { sg_run_path(), "-s", sock, "-p", deny_policy(), "--",
+			       sg_target("exit_with"), "0", NULL };
+	struct sg_opts o = { .as_nobody = true };
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	struct sg_result *r;
+
+	cr_assert_geq(fd, 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "bind %s", sock);
+	cr_assert_eq(listen(fd, 4), 0);
+	cr_assert_eq(chmod(sock, 0600), 0);
+	r = sg_run(argv, &o);
+	close(fd);
+	sg_assert_exit(r, 125);
+	cr_expect_str_eq(r->err, sg_strf("sysgate-run: cannot connect to the daemon at '%s' "
+					 "(--socket): Permission denied\n", sock));
+	sg_assert_no_leftovers(2000);
 }

@@ -2,9 +2,12 @@
  * SPDX-License-Identifier: MIT
  *
  * sysgate-run's exit status: the command's own, 128+N for a signal, 127 and
- * 126 for a command that cannot be found or run, 125 for its own failures.
+ * 126 for a command that cannot be found or run, 125 for its own failures,
+ * 159 (128 + SIGSYS) when its policy killed it, in the kernel or through the
+ * daemon.
  */
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -28,6 +31,42 @@ Test(exitcodes, death_by_signal_is_128_plus_n)
 {
 	sg_assert_exit(sg_shim(allow_policy(), sg_target("kill_self"), "15", NULL), 128 + 15);
 	sg_assert_exit(sg_shim(allow_policy(), sg_target("kill_self"), "9", NULL), 128 + 9);
+}
+
+/* One policy action, one status: `kill quiet` (the kernel's SIGSYS) and a routed `kill`
+ * (the daemon's SIGKILL through a pidfd) both end sysgate-run with 128 + SIGSYS. */
+Test(exitcodes, policy_kill_is_159_in_the_kernel_or_through_the_daemon)
+{
+	const char *quiet = sg_policy("killquiet", "version 1\ndefault allow\ngetppid kill quiet\n");
+	const char *routed = sg_policy("kill", "version 1\ndefault allow\ngetppid kill\n");
+	struct sg_result *r;
+
+	r = sg_shim(quiet, sg_target("waiter"), "-v", "1", "-t", "5", NULL);
+	sg_assert_exit(r, 128 + SIGSYS);
+	cr_expect_str_eq(r->out, "", "it ran on");
+	r = sg_shim(routed, sg_target("waiter"), "-v", "1", "-t", "5", NULL);
+	sg_assert_exit(r, 128 + SIGSYS);
+	cr_expect_str_eq(r->out, "", "it ran on");
+	cr_expect_not_null(sg_audit_wait("event", "syscall", "syscall", "getppid", "verdict",
+					 "kill", NULL),
+			   "%s", sg_jtext(sg_audit()));
+}
+
+/* Only a kill of the command itself is the policy's: a command that dies of SIGKILL after
+ * the policy killed one of its children dies of a SIGKILL of its own (137). */
+Test(exitcodes, sigkill_not_from_the_policy_stays_137)
+{
+	const char *pol = sg_policy("killwr", "version 1\ndefault allow\n"
+					      "openat kill if arg2 & 3 == 1\n");
+	const char *file = sg_write_file("file", "x\n", 0644);
+	struct sg_result *r;
+
+	r = sg_shim(pol, "/bin/sh", "-c", "\"$0\" \"$1\" O_WRONLY EACCES; kill -9 $$",
+		    sg_target("do_open"), file, NULL);
+	sg_assert_exit(r, 128 + SIGKILL);
+	cr_expect_not_null(sg_audit_wait("event", "syscall", "syscall", "openat", "verdict",
+					 "kill", NULL),
+			   "the child was not killed by the policy: %s", sg_jtext(sg_audit()));
 }
 
 Test(exitcodes, missing_command_is_127)
@@ -65,12 +104,45 @@ Test(exitcodes, policy_syntax_error_is_125_with_a_caret)
 	struct sg_result *r = sg_shim(bad, sg_target("exit_with"), "0", NULL);
 
 	sg_assert_exit(r, 125);
-	cr_expect(strstr(r->err, sg_strf("%s:3:8: ", bad)), "no file:line:col in:\n%s", r->err);
+	/* said like every other message of sysgate-run's: the command shares the stream */
+	cr_expect(strstr(r->err, sg_strf("sysgate-run: %s:3:8: error: ", bad)),
+		  "no 'sysgate-run: file:line:col: error:' in:\n%s", r->err);
 	cr_expect(strstr(r->err, "\nopenat frobnicate\n       ^"), "no caret under the error:\n%s",
 		  r->err);
 	/* nothing ran: no session was registered */
 	cr_expect_eq(sg_audit_count("event", "session-start", NULL), 0, "%s",
 		     sg_jtext(sg_audit()));
+}
+
+/* A NAME found nowhere: say where it was looked for and what would find it; from the build
+ * tree, where the shipped policies are. */
+Test(exitcodes, policy_name_not_found_says_what_finds_it)
+{
+	const char *src = getenv("SG_SOURCE_ROOT");
+	const char *shipped = sg_strf("'%s/policies'", src);
+	const char *copy = sg_strf("%s/sysgate-run", sg_dir());
+	const char *argv[] = { sg_run_path(), "-s", sg_sock(), "-p", "sg-no-such-policy", "--",
+			       sg_target("exit_with"), "0", NULL };
+	struct sg_result *r;
+
+	cr_assert_not_null(src, "SG_SOURCE_ROOT is not set (run the tests through meson test)");
+	r = sg_run(argv, NULL);
+	sg_assert_exit(r, 125);
+	cr_expect(strstr(r->err, "sysgate-run: policy 'sg-no-such-policy' not found in "),
+		  "%s", r->err);
+	cr_expect(strstr(r->err, "SYSGATE_POLICY_PATH") &&
+		  strstr(r->err, "a path (./sg-no-such-policy.policy)"),
+		  "no word of SYSGATE_POLICY_PATH or a path:\n%s", r->err);
+	cr_expect(strstr(r->err, shipped), "the source tree's policies (%s) not named:\n%s",
+		  shipped, r->err);
+
+	/* an installed copy has no source tree to point at */
+	cr_assert_eq(system(sg_strf("cp '%s' '%s'", sg_run_path(), copy)), 0);
+	argv[0] = copy;
+	r = sg_run(argv, NULL);
+	sg_assert_exit(r, 125);
+	cr_expect(strstr(r->err, "SYSGATE_POLICY_PATH"), "%s", r->err);
+	cr_expect(!strstr(r->err, shipped), "a copy names the source tree:\n%s", r->err);
 }
 
 Test(exitcodes, bad_option_is_125)

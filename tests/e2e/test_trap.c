@@ -120,7 +120,7 @@ Test(trap, kill_is_carried_out_by_the_daemon)
 	const char **argv = trap_argv(pol, "allow");
 	struct sg_result *r = sg_run(argv, NULL);
 
-	cr_expect(WIFEXITED(r->status) && WEXITSTATUS(r->status) == 128 + SIGKILL,
+	cr_expect(WIFEXITED(r->status) && WEXITSTATUS(r->status) == 128 + SIGSYS,
 		  "%s: %s\nstderr: %s", r->cmd, sg_status_str(r->status), r->err);
 	cr_expect_str_eq(r->out, "");
 	expect_record("write", "kill");

@@ -43,6 +43,11 @@ Test(proto_msg, hello_round_trips)
 	cr_assert_eq(m.n_fds, 0);
 	n = enc(proto_encode_hello(buf, sizeof(buf), SG_ROLE_SHIM));
 	cr_assert_eq(decode_ok(n, NULL, 0).u.hello.role, SG_ROLE_SHIM);
+	cr_assert_eq(decode_ok(n, NULL, 0).u.hello.flags, 0);
+	n = enc(proto_encode_hello_flags(buf, sizeof(buf), SG_ROLE_SHIM, SG_HELLO_TELL_KILLED));
+	cr_assert_eq(decode_ok(n, NULL, 0).u.hello.flags, SG_HELLO_TELL_KILLED);
+	cr_assert_eq(proto_encode_hello_flags(buf, sizeof(buf), SG_ROLE_SHIM, SG_HELLO_KNOWN + 1),
+		     -EINVAL);
 }
 
 Test(proto_msg, ack_round_trips)
@@ -206,6 +211,24 @@ Test(proto_msg, session_req_round_trips)
 
 	cr_assert_eq(m.type, SG_MSG_SESSION_REQ);
 	cr_assert_eq(m.u.session_req.id, 17);
+}
+
+Test(proto_msg, killed_round_trips_and_needs_a_session)
+{
+	size_t n = enc(proto_encode_killed(buf, sizeof(buf), 42));
+	struct sg_msg m = decode_ok(n, NULL, 0);
+	struct sg_msg_session_req zero = { 0 };
+	const char *reason = NULL;
+
+	cr_assert_eq(n, HDR + sizeof(struct sg_msg_session_req));
+	cr_assert_eq(m.type, SG_MSG_KILLED);
+	cr_assert_eq(m.u.session_req.id, 42);
+	cr_assert_str_eq(proto_type_name(SG_MSG_KILLED), "killed");
+	cr_assert_eq(proto_encode_killed(buf, sizeof(buf), 0), -EINVAL);
+	/* session 0 on the wire is refused */
+	memcpy(buf + HDR, &zero, sizeof(zero));
+	cr_assert_eq(proto_decode(buf, n, NULL, 0, &m, &reason), -EBADMSG);
+	cr_assert_str_eq(reason, "session id 0");
 }
 
 Test(proto_msg, session_round_trips)
@@ -543,7 +566,7 @@ static const struct bad_case bad_cases[] = {
 	{ "text missing", b_reg_text_missing, 1, -EBADMSG, "string runs past the end of the packet" },
 	{ "role 0", b_role0, 0, -EBADMSG, "role out of range" },
 	{ "role MAX", b_role_max, 0, -EBADMSG, "role out of range" },
-	{ "hello flags", b_hello_flags, 0, -EBADMSG, "non-zero flags" },
+	{ "hello flags", b_hello_flags, 0, -EBADMSG, "unknown flags" },
 	{ "error code 0", b_err_zero, 0, -EBADMSG, "error code out of range" },
 	{ "error code positive", b_err_pos, 0, -EBADMSG, "error code out of range" },
 	{ "error code -4096", b_err_big, 0, -EBADMSG, "error code out of range" },
