@@ -20,6 +20,7 @@
 #include "conn.h"
 #include "daemon.h"
 #include "log.h"
+#include "proc.h"
 #include "mech/mech.h"
 
 #define CONN_READ_BATCH 16 /* requests read per wake-up of one connection */

@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "conn.h"
 #include "daemon.h"
 #include "emu/emu.h"
 #include "log.h"

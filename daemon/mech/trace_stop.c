@@ -19,6 +19,7 @@
 #include <sys/user.h>
 #include <unistd.h>
 
+#include "conn.h"
 #include "daemon.h"
 #include "log.h"
 #include "mech/trace.h"
