@@ -69,6 +69,14 @@ struct session {
 
 /* session.c */
 
+/* The one door for policies, REGISTER's and policy load's: parse text under name (empty:
+ * none) and check what a session of mechanism mech registered with reg_flags may run: the
+ * name shorter than SG_POLICY_NAME_MAX, the text within the parser's limits, every action
+ * one this build carries out, emulate only under notify, a learning session's policy allows
+ * every call.  0 with *ret, or a negative errno and the reason for the ERROR reply. */
+int session_policy_admit(enum sg_mechanism mech, uint32_t reg_flags, const char *name,
+			 size_t name_len, const char *text, size_t text_len,
+			 struct sg_policy **ret, char *reason, size_t size);
 /* REGISTER: validate everything, start the session, fill ret_id; on failure a
  * negative errno and the reason for the ERROR reply. Takes ownership of fd. */
 int session_register(struct sysgated *d, const struct conn *c, const struct sg_msg *m, int fd,
@@ -81,6 +89,8 @@ int session_new(struct sysgated *d, enum sg_mechanism mech, int fd, int pidfd,
 /* Start a notify session on a validated listener; takes ownership of fd, pidfd and policy. */
 int session_create(struct sysgated *d, int fd, int pidfd, struct sg_policy *policy, pid_t target,
 		   pid_t peer, uid_t uid, gid_t gid, struct session **ret);
+/* The session is set up: log it and write its session-start record. */
+void session_announce(struct session *s);
 /* The session is over: record session-end, free it, maybe leave the loop. */
 void session_end(struct session *s, const char *why);
 /* Free without a record; accepts NULL, returns NULL. */

@@ -290,20 +290,21 @@ Test(session, an_overlong_policy_name_is_refused)
 {
 	struct sysgated *d = th_daemon();
 	struct conn c = peer(d);
-	char reason[SG_REASON_MAX], *name = malloc(8192);
+	char reason[SG_REASON_MAX], *name = malloc(SG_POLICY_NAME_MAX + 1);
 	struct th_target t;
 	struct sg_msg m;
 	uint64_t id = 0;
 
 	cr_assert_not_null(name);
-	memset(name, 'a', 8191);
-	name[8191] = '\0';
+	memset(name, 'a', SG_POLICY_NAME_MAX);
+	name[SG_POLICY_NAME_MAX] = '\0';
 	th_target_start(&t, route, 1, body_wait);
 	m = reg_msg((uint32_t)t.pid, SG_MECH_NOTIFY, good_policy);
 	m.str = name;
-	m.str_len = 8191;
+	m.str_len = SG_POLICY_NAME_MAX;
 	cr_expect_eq(session_register(d, &c, &m, t.listener, reason, sizeof(reason), &id),
 		     -ENAMETOOLONG);
+	cr_expect(strstr(reason, "policy name too long"), "%s", reason);
 	cr_expect_eq(d->n_sessions, 0);
 	free(name);
 }
