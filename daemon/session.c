@@ -240,7 +240,8 @@ static int register_check(struct sysgated *d, const struct conn *c,
 }
 
 /* Create the session of a checked REGISTER (trace: its target attached) and finish its
- * set-up.  Takes ownership of fd, pidfd and p. */
+ * set-up; announced (session-start) only once nothing can fail any more, so a session
+ * freed here leaves no record.  Takes ownership of fd, pidfd and p. */
 static int register_start(struct sysgated *d, const struct conn *c,
 			  const struct sg_msg_register *reg, int fd, int pidfd, struct sg_policy *p,
 			  pid_t target, char *reason, size_t size, struct session **ret)
@@ -267,6 +268,7 @@ static int register_start(struct sysgated *d, const struct conn *c,
 		snprintf(reason, size, "cannot start the session: %s", strerror(-r));
 		return r;
 	}
+	session_announce(s);
 	*ret = s;
 	return 0;
 }
@@ -308,14 +310,20 @@ int session_register(struct sysgated *d, const struct conn *c, const struct sg_m
 	return 0;
 }
 
-/* Start a notify session on a validated listener; takes ownership of fd, pidfd and policy. */
+/* Create and announce a notify session on a validated listener; takes ownership of fd, pidfd
+ * and policy. */
 int session_create(struct sysgated *d, int fd, int pidfd, struct sg_policy *policy, pid_t target,
 		   pid_t peer, uid_t uid, gid_t gid, struct session **ret)
 {
-	return session_new(d, SG_MECH_NOTIFY, fd, pidfd, policy, target, peer, uid, gid, ret);
+	int r = session_new(d, SG_MECH_NOTIFY, fd, pidfd, policy, target, peer, uid, gid, ret);
+
+	if (r >= 0)
+		session_announce(*ret);
+	return r;
 }
 
-/* Start a session of mechanism mech; takes ownership of fd, pidfd and policy. */
+/* Create a session of mechanism mech, not yet announced; takes ownership of fd, pidfd and
+ * policy. */
 int session_new(struct sysgated *d, enum sg_mechanism mech, int fd, int pidfd,
 		struct sg_policy *policy, pid_t target, pid_t peer, uid_t uid, gid_t gid,
 		struct session **ret)
@@ -360,7 +368,6 @@ int session_new(struct sysgated *d, enum sg_mechanism mech, int fd, int pidfd,
 		wakeup_session_start(s);
 	TAILQ_INSERT_TAIL(&d->sessions, s, entry);
 	d->n_sessions++;
-	session_announce(s);
 	*ret = s;
 	return 0;
 }

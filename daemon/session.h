@@ -81,12 +81,15 @@ int session_policy_admit(enum sg_mechanism mech, uint32_t reg_flags, const char 
  * negative errno and the reason for the ERROR reply. Takes ownership of fd. */
 int session_register(struct sysgated *d, const struct conn *c, const struct sg_msg *m, int fd,
 		     char *reason, size_t reason_size, uint64_t *ret_id);
-/* Start a session of mechanism mech (notify: fd is its listener; otherwise -EBADF);
- * takes ownership of fd, pidfd and policy. */
+/* Create a session of mechanism mech (notify: fd is its listener; otherwise -EBADF);
+ * takes ownership of fd, pidfd and policy.  It is announced (logged, session-start
+ * record) by session_announce() once its set-up is complete: free it before that, and
+ * there is no record. */
 int session_new(struct sysgated *d, enum sg_mechanism mech, int fd, int pidfd,
 		struct sg_policy *policy, pid_t target, pid_t peer, uid_t uid, gid_t gid,
 		struct session **ret);
-/* Start a notify session on a validated listener; takes ownership of fd, pidfd and policy. */
+/* Create and announce a notify session on a validated listener; takes ownership of fd, pidfd
+ * and policy. */
 int session_create(struct sysgated *d, int fd, int pidfd, struct sg_policy *policy, pid_t target,
 		   pid_t peer, uid_t uid, gid_t gid, struct session **ret);
 /* The session is set up: log it and write its session-start record. */

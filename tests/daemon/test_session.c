@@ -19,6 +19,22 @@
 TestSuite(session, .fini = th_cleanup, .timeout = 30);
 
 static const int route[] = { __NR_getppid };
+
+/* Linked with --wrap=calloc: fails the nth calloc from now when calloc_fail_in is n > 0,
+ * so that a test can fail each allocation of a REGISTER in turn. */
+void *__real_calloc(size_t n, size_t size);
+void *__wrap_calloc(size_t n, size_t size);
+static int calloc_fail_in;
+
+/* calloc, or NULL with ENOMEM when calloc_fail_in counts down to this call. */
+void *__wrap_calloc(size_t n, size_t size)
+{
+	if (calloc_fail_in > 0 && --calloc_fail_in == 0) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return __real_calloc(n, size);
+}
 static const char good_policy[] = "version 1\ndefault allow\ngetppid fake 1\n";
 
 static void body_wait(int sock)
@@ -307,6 +323,40 @@ Test(session, an_overlong_policy_name_is_refused)
 	cr_expect(strstr(reason, "policy name too long"), "%s", reason);
 	cr_expect_eq(d->n_sessions, 0);
 	free(name);
+}
+
+Test(session, a_trace_session_that_cannot_be_set_up_writes_no_start_record)
+{
+	struct sysgated *d = th_daemon();
+	struct conn c = peer(d);
+	char reason[SG_REASON_MAX];
+	bool started = false;
+	json_object *recs;
+
+	/* Fail the 1st, 2nd, ... allocation of a trace REGISTER until one succeeds: a refused
+	 * REGISTER leaves no session-start, a started session ends with its session-end. */
+	for (int k = 1; k < 32 && !started; k++) {
+		struct th_target t;
+		uint64_t id = 0;
+		int r;
+
+		th_target_start(&t, route, 1, body_wait);
+		t.listener = safe_close(t.listener);
+		calloc_fail_in = k;
+		r = reg(d, &c, (uint32_t)t.pid, SG_MECH_TRACE, good_policy, -EBADF, reason, &id);
+		calloc_fail_in = 0;
+		if (r >= 0) {
+			started = true;
+			session_end(session_find(d, id), "test");
+		} else
+			cr_expect_eq(r, -ENOMEM, "allocation %d: %s", k, reason);
+		recs = th_audit_records(d);
+		cr_expect_eq(th_count(recs, "event", "session-start"),
+			     th_count(recs, "event", "session-end"), "allocation %d failed:\n%s", k,
+			     th_audit_text(d));
+		json_object_put(recs);
+	}
+	cr_expect(started, "no trace REGISTER succeeded: %s", reason);
 }
 
 Test(session, sync_wake_up_is_off_while_more_sessions_are_busy_than_cpus)
