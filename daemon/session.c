@@ -434,6 +434,19 @@ struct session *session_find(struct sysgated *d, uint64_t id)
 	return NULL;
 }
 
+/* The session's state now; see session.h. */
+enum sg_session_state session_state(const struct session *s)
+{
+	/* A target that is the peer itself did not come from a fork for the command: its
+	 * start is its first routed call, as for every session whose exec is routed. */
+	if (s->state != SG_SESSION_STARTING || s->pidfd < 0 || s->target_pid == s->peer_pid)
+		return s->state;
+	/* The pidfd, alive after the read, says the pid was still the target's. */
+	if (proc_execd(s->target_pid) > 0 && pidfd_alive(s->pidfd) == 0)
+		return SG_SESSION_RUNNING;
+	return SG_SESSION_STARTING;
+}
+
 /* Count one decided call. */
 void session_count(struct session *s, uint32_t arch, int nr, enum sg_count what)
 {

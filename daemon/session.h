@@ -100,6 +100,10 @@ void session_end(struct session *s, const char *why);
 struct session *session_free(struct session *s);
 /* Session by id, or NULL. */
 struct session *session_find(struct sysgated *d, uint64_t id);
+/* The session's state now: STARTING until its target has exec'd the command.  The first
+ * routed call ends it (the exec itself when the filter routes it); an exec the kernel
+ * allows reaches no one, so /proc tells whether the forked target has exec'd. */
+enum sg_session_state session_state(const struct session *s);
 /* Count one decided call. */
 void session_count(struct session *s, uint32_t arch, int nr, enum sg_count what);
 /* Whether fd is a seccomp user-notification listener. */

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -109,6 +110,38 @@ Test(session, registers_a_child_of_the_peer)
 	recs = th_audit_records(d);
 	cr_expect_eq(th_count(recs, "event", "session-start"), 1, "%s", th_audit_text(d));
 	json_object_put(recs);
+}
+
+static void body_wait_then_exec(int sock)
+{
+	char c;
+
+	(void)!read(sock, &c, 1);
+	execl("/bin/sleep", "sleep", "30", (char *)NULL);
+	_exit(98);
+}
+
+Test(session, a_target_is_starting_until_it_has_execd)
+{
+	struct sysgated *d = th_daemon();
+	struct conn c = peer(d);
+	char reason[SG_REASON_MAX];
+	struct timespec ts = { 0, 5 * 1000 * 1000 };
+	struct th_target t;
+	struct session *s;
+	uint64_t id = 0;
+
+	th_target_start(&t, route, 1, body_wait_then_exec);
+	cr_assert_eq(reg(d, &c, (uint32_t)t.pid, SG_MECH_NOTIFY, good_policy, t.listener, reason,
+			 &id), 0, "%s", reason);
+	s = session_find(d, id);
+	cr_expect_eq(session_state(s), SG_SESSION_STARTING);
+	/* the exec is not routed: no call tells the daemon, /proc does */
+	cr_assert_eq(write(t.sock, "x", 1), 1);
+	for (int i = 0; i < TH_TIMEOUT_MS / 5 && session_state(s) != SG_SESSION_RUNNING; i++)
+		nanosleep(&ts, NULL);
+	cr_expect_eq(session_state(s), SG_SESSION_RUNNING);
+	cr_expect_eq(s->notifications, 0);
 }
 
 Test(session, a_fd_that_is_not_a_listener_is_refused)
