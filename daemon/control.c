@@ -285,7 +285,7 @@ static int send_session(struct conn *c, const struct session *s)
 	m.uid = s->uid;
 	m.gid = s->gid;
 	m.mechanism = s->mech;
-	m.state = s->state;
+	m.state = session_state(s);
 	m.flags = (s->policy->audit_mode ? SG_SESSION_AUDIT : 0) |
 		  ((s->compile_flags & SG_COMPILE_ROUTE_ALL) ? SG_SESSION_ROUTES_ALL : 0) |
 		  ((s->reg_flags & SG_REG_LEARN) ? SG_SESSION_LEARNING : 0);

@@ -22,6 +22,7 @@
 
 #define PROC_CHUNK 4096
 #define PROC_LINE_MAX 512 /* status lines we parse are shorter; longer ones are skipped */
+#define PROC_PF_FORKNOEXEC 0x00000040UL /* forked but didn't exec */
 
 static void closedirp(DIR **d)
 {
@@ -232,6 +233,31 @@ int proc_comm(pid_t pid, char *buf, size_t size)
 	if (n > 0 && buf[n - 1] == '\n')
 		buf[--n] = '\0';
 	return (int)n;
+}
+
+/* Whether pid has exec'd a program since it was forked: 1, 0, or a negative errno.  The
+ * kernel sets PF_FORKNOEXEC (include/linux/sched.h) in a new process and clears it in
+ * execve; /proc/PID/stat shows the flags after the command name, which may hold ')'. */
+int proc_execd(pid_t pid)
+{
+	char path[64], buf[1024];
+	unsigned long flags;
+	const char *p;
+	ssize_t n;
+
+	if (pid <= 0)
+		return -ESRCH;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	n = proc_read(path, buf, sizeof(buf));
+	if (n == -ENOENT)
+		return -ESRCH;
+	if (n < 0)
+		return (int)n;
+	p = strrchr(buf, ')');
+	/* state ppid pgrp session tty_nr tpgid flags */
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) != 1)
+		return -EIO;
+	return !(flags & PROC_PF_FORKNOEXEC);
 }
 
 /* readlink /proc/PID/exe (NUL-terminated; -ENAMETOOLONG when it does not fit). */

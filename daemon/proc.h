@@ -38,6 +38,8 @@ void proc_status_parse(const char *text, size_t len, struct proc_status *ret);
 int proc_status_read(pid_t pid, struct proc_status *ret);
 /* /proc/PID/comm without the newline. */
 int proc_comm(pid_t pid, char *buf, size_t size);
+/* Whether pid has exec'd a program since it was forked (/proc/PID/stat): 1, 0, or -errno. */
+int proc_execd(pid_t pid);
 /* readlink /proc/PID/exe. */
 int proc_exe(pid_t pid, char *buf, size_t size);
 /* The children of every thread of pid, up to max; the number found in *ret_n. */

@@ -2,12 +2,12 @@
 /*
  * Sessions: REGISTER validated end to end (listener fd, mechanism, policy,
  * target process, owner), the listener added to the loop, and the end of a
- * session with its record.  Identity comes from SO_PEERCRED and /proc, read
+ * session with its record.  session_policy_admit() is the one check of what a
+ * session may run, for REGISTER and for policy load (swap.c).  Identity comes from SO_PEERCRED and /proc, read
  * through pidfds so a reused pid is never taken for the process it replaced.
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +92,27 @@ static int check_candidate(pid_t pid, const struct conn *c, unsigned depth, uint
 	return 1;
 }
 
+/* A child of the peer that is target (see check_candidate): 1 with *ret_pid, 0 when none is. */
+static int find_child(const struct conn *c, unsigned depth, uint32_t target, pid_t *ret_pid,
+		      int *ret_pidfd, struct proc_status *ret_st)
+{
+	_cleanup_free_ pid_t *kids = calloc(SG_CHILDREN_MAX, sizeof(*kids));
+	size_t n = 0;
+	int r;
+
+	if (!kids)
+		return -ENOMEM;
+	r = proc_children(c->pid, kids, SG_CHILDREN_MAX, &n);
+	if (r == -E2BIG) /* look at the first SG_CHILDREN_MAX anyway */
+		r = 0;
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		r = check_candidate(kids[i], c, depth, target, ret_pidfd, ret_st);
+		if (r > 0)
+			*ret_pid = kids[i];
+	}
+	return r;
+}
+
 /*
  * The registered target must be the peer itself or a child of the peer.  The
  * peer names it in its own pid namespace: compare each child's NSpid entry at
@@ -100,10 +121,8 @@ static int check_candidate(pid_t pid, const struct conn *c, unsigned depth, uint
 static int find_target(const struct conn *c, uint32_t target, pid_t *ret_pid, int *ret_pidfd,
 		       char *reason, size_t size)
 {
-	_cleanup_free_ pid_t *kids = NULL;
 	struct proc_status peer, st;
 	unsigned depth = 0;
-	size_t n = 0;
 	pid_t found = 0;
 	int pidfd = -EBADF, r;
 
@@ -120,20 +139,10 @@ static int find_target(const struct conn *c, uint32_t target, pid_t *ret_pid, in
 		depth = peer.n_nspid - 1;
 
 	r = check_candidate(c->pid, c, depth, target, &pidfd, &st);
-	if (r == 0) {
-		kids = calloc(SG_CHILDREN_MAX, sizeof(*kids));
-		if (!kids)
-			return -ENOMEM;
-		r = proc_children(c->pid, kids, SG_CHILDREN_MAX, &n);
-		if (r == -E2BIG) /* look at the first SG_CHILDREN_MAX anyway */
-			r = 0;
-		for (size_t i = 0; r == 0 && i < n; i++) {
-			r = check_candidate(kids[i], c, depth, target, &pidfd, &st);
-			if (r > 0)
-				found = kids[i];
-		}
-	} else if (r > 0)
+	if (r > 0)
 		found = c->pid;
+	else if (r == 0)
+		r = find_child(c, depth, target, &found, &pidfd, &st);
 	if (r < 0) {
 		snprintf(reason, size, "cannot verify pid %" PRIu32 ": %s", target, strerror(-r));
 		return r;
@@ -174,67 +183,73 @@ static bool session_allowed(struct sysgated *d, uid_t uid)
 	return n < SG_SESSIONS_PER_UID;
 }
 
-/* REGISTER: validate everything and start the session; takes ownership of fd. */
-int session_register(struct sysgated *d, const struct conn *c, const struct sg_msg *m, int fd,
-		     char *reason, size_t reason_size, uint64_t *ret_id)
+/* What a session may run: the one check of REGISTER and policy load; see session.h. */
+int session_policy_admit(enum sg_mechanism mech, uint32_t reg_flags, const char *name,
+			 size_t name_len, const char *text, size_t text_len,
+			 struct sg_policy **ret, char *reason, size_t size)
 {
-	_cleanup_close_ int lfd = fd, pidfd = -EBADF;
 	_cleanup_(policy_freep) struct sg_policy *p = NULL;
-	const struct sg_msg_register *reg = &m->u.reg;
-	struct sg_policy_error perr;
-	struct session *s;
-	pid_t target = 0;
+	struct sg_policy_error e = { 0 };
 	int r;
 
-	reason[0] = '\0';
-	if (reg->mechanism >= SG_MECH_MAX) { /* proto_decode checks it too */
-		snprintf(reason, reason_size, "unknown mechanism %u", reg->mechanism);
-		return -EINVAL;
-	}
-	if (m->str_len >= PATH_MAX) { /* it is in every record */
-		snprintf(reason, reason_size, "policy name too long (max %d bytes)", PATH_MAX - 1);
+	if (name_len >= SG_POLICY_NAME_MAX) { /* it is in every record */
+		snprintf(reason, size, "policy name too long (max %d bytes)",
+			 SG_POLICY_NAME_MAX - 1);
 		return -ENAMETOOLONG;
 	}
-	if (!session_allowed(d, c->uid)) {
-		snprintf(reason, reason_size, "too many sessions");
-		return -EUSERS;
-	}
-	if (reg->mechanism == SG_MECH_TRAP) {
-		r = trap_check_peer(c, reg->target_pid, reason, reason_size);
-		if (r < 0)
-			return r;
-	} else if (reg->mechanism == SG_MECH_NOTIFY && !fd_is_seccomp_listener(lfd)) {
-		snprintf(reason, reason_size, "the file descriptor is not a seccomp listener");
-		return -EBADF;
-	}
-	r = policy_parse(m->str2, m->str2_len, m->str_len ? m->str : NULL, &p, &perr);
+	r = policy_parse(text, text_len, name_len ? name : NULL, &p, &e);
 	if (r >= 0)
-		r = policy_check_loadable(p, &perr);
-	if (r >= 0 && reg->mechanism != SG_MECH_NOTIFY)
-		r = policy_check_no_emulate(p, proto_mechanism_name(reg->mechanism), &perr);
+		r = policy_check_loadable(p, &e);
+	/* The emulators work through the notify listener. */
+	if (r >= 0 && mech != SG_MECH_NOTIFY)
+		r = policy_check_no_emulate(p, proto_mechanism_name(mech), &e);
 	if (r < 0) {
-		if (perr.msg[0])
-			policy_error_format(&perr, reason, reason_size);
+		if (e.msg[0])
+			policy_error_format(&e, reason, size);
 		else
-			snprintf(reason, reason_size, "policy: %s", strerror(-r));
+			snprintf(reason, size, "policy: %s", strerror(-r));
 		return r;
 	}
-	if (reg->flags & SG_REG_AUDIT)
-		p->audit_mode = true;
-	if ((reg->flags & SG_REG_LEARN) && (p->def.kind != SG_ACT_ALLOW || p->n_rules != 0)) {
-		snprintf(reason, reason_size, "a learning session's policy must allow every call");
+	if ((reg_flags & SG_REG_LEARN) && (p->def.kind != SG_ACT_ALLOW || p->n_rules != 0)) {
+		snprintf(reason, size, "a learning session's policy must allow every call");
 		return -EINVAL;
 	}
-	r = find_target(c, reg->target_pid, &target, &pidfd, reason, reason_size);
-	if (r < 0)
-		return r;
-	if (reg->mechanism == SG_MECH_TRACE) {
-		r = trace_attach(d, target, reason, reason_size);
-		if (r < 0)
-			return r;
+	*ret = TAKE_PTR(p);
+	return 0;
+}
+
+/* REGISTER's checks before the policy: the mechanism, the quota, the listener or trap peer. */
+static int register_check(struct sysgated *d, const struct conn *c,
+			  const struct sg_msg_register *reg, int fd, char *reason, size_t size)
+{
+	if (reg->mechanism >= SG_MECH_MAX) { /* proto_decode checks it too */
+		snprintf(reason, size, "unknown mechanism %u", reg->mechanism);
+		return -EINVAL;
 	}
-	r = session_new(d, reg->mechanism, TAKE_FD(lfd), TAKE_FD(pidfd), TAKE_PTR(p), target,
-			c->pid, c->uid, c->gid, &s);
+	if (!session_allowed(d, c->uid)) {
+		snprintf(reason, size, "too many sessions");
+		return -EUSERS;
+	}
+	if (reg->mechanism == SG_MECH_TRAP)
+		return trap_check_peer(c, reg->target_pid, reason, size);
+	if (reg->mechanism == SG_MECH_NOTIFY && !fd_is_seccomp_listener(fd)) {
+		snprintf(reason, size, "the file descriptor is not a seccomp listener");
+		return -EBADF;
+	}
+	return 0;
+}
+
+/* Create the session of a checked REGISTER (trace: its target attached) and finish its
+ * set-up; announced (session-start) only once nothing can fail any more, so a session
+ * freed here leaves no record.  Takes ownership of fd, pidfd and p. */
+static int register_start(struct sysgated *d, const struct conn *c,
+			  const struct sg_msg_register *reg, int fd, int pidfd, struct sg_policy *p,
+			  pid_t target, char *reason, size_t size, struct session **ret)
+{
+	struct session *s;
+	int r;
+
+	r = session_new(d, reg->mechanism, fd, pidfd, p, target, c->pid, c->uid, c->gid, &s);
 	if (r >= 0) {
 		s->reg_flags = reg->flags;
 		s->reg_conn = (struct conn *)c;
@@ -250,21 +265,65 @@ int session_register(struct sysgated *d, const struct conn *c, const struct sg_m
 		 * ours until we reap it, so the pid is still the target's. */
 		if (reg->mechanism == SG_MECH_TRACE)
 			(void)kill(target, SIGKILL);
-		snprintf(reason, reason_size, "cannot start the session: %s", strerror(-r));
+		snprintf(reason, size, "cannot start the session: %s", strerror(-r));
 		return r;
 	}
+	session_announce(s);
+	*ret = s;
+	return 0;
+}
+
+/* REGISTER: validate everything and start the session; takes ownership of fd. */
+int session_register(struct sysgated *d, const struct conn *c, const struct sg_msg *m, int fd,
+		     char *reason, size_t reason_size, uint64_t *ret_id)
+{
+	_cleanup_close_ int lfd = fd, pidfd = -EBADF;
+	_cleanup_(policy_freep) struct sg_policy *p = NULL;
+	const struct sg_msg_register *reg = &m->u.reg;
+	struct session *s;
+	pid_t target = 0;
+	int r;
+
+	reason[0] = '\0';
+	r = register_check(d, c, reg, lfd, reason, reason_size);
+	if (r < 0)
+		return r;
+	r = session_policy_admit(reg->mechanism, reg->flags, m->str, m->str_len, m->str2,
+				 m->str2_len, &p, reason, reason_size);
+	if (r < 0)
+		return r;
+	if (reg->flags & SG_REG_AUDIT)
+		p->audit_mode = true;
+	r = find_target(c, reg->target_pid, &target, &pidfd, reason, reason_size);
+	if (r < 0)
+		return r;
+	if (reg->mechanism == SG_MECH_TRACE) {
+		r = trace_attach(d, target, reason, reason_size);
+		if (r < 0)
+			return r;
+	}
+	r = register_start(d, c, reg, TAKE_FD(lfd), TAKE_FD(pidfd), TAKE_PTR(p), target, reason,
+			   reason_size, &s);
+	if (r < 0)
+		return r;
 	*ret_id = s->id;
 	return 0;
 }
 
-/* Start a notify session on a validated listener; takes ownership of fd, pidfd and policy. */
+/* Create and announce a notify session on a validated listener; takes ownership of fd, pidfd
+ * and policy. */
 int session_create(struct sysgated *d, int fd, int pidfd, struct sg_policy *policy, pid_t target,
 		   pid_t peer, uid_t uid, gid_t gid, struct session **ret)
 {
-	return session_new(d, SG_MECH_NOTIFY, fd, pidfd, policy, target, peer, uid, gid, ret);
+	int r = session_new(d, SG_MECH_NOTIFY, fd, pidfd, policy, target, peer, uid, gid, ret);
+
+	if (r >= 0)
+		session_announce(*ret);
+	return r;
 }
 
-/* Start a session of mechanism mech; takes ownership of fd, pidfd and policy. */
+/* Create a session of mechanism mech, not yet announced; takes ownership of fd, pidfd and
+ * policy. */
 int session_new(struct sysgated *d, enum sg_mechanism mech, int fd, int pidfd,
 		struct sg_policy *policy, pid_t target, pid_t peer, uid_t uid, gid_t gid,
 		struct session **ret)
@@ -309,12 +368,20 @@ int session_new(struct sysgated *d, enum sg_mechanism mech, int fd, int pidfd,
 		wakeup_session_start(s);
 	TAILQ_INSERT_TAIL(&d->sessions, s, entry);
 	d->n_sessions++;
-	d->had_session = true;
-	log_info("session %" PRIu64 ": pid %d uid %u policy '%s' mechanism %s", s->id,
-		 (int)target, (unsigned)uid, policy->file, proto_mechanism_name(mech));
-	(void)audit_session_start(d, s);
 	*ret = s;
 	return 0;
+}
+
+/* The session is set up: log it and write its session-start record. */
+void session_announce(struct session *s)
+{
+	struct sysgated *d = s->d;
+
+	d->had_session = true;
+	log_info("session %" PRIu64 ": pid %d uid %u policy '%s' mechanism %s", s->id,
+		 (int)s->target_pid, (unsigned)s->uid, s->policy->file,
+		 proto_mechanism_name(s->mech));
+	(void)audit_session_start(d, s);
 }
 
 /* Free without a record; accepts NULL, returns NULL. */
@@ -365,6 +432,19 @@ struct session *session_find(struct sysgated *d, uint64_t id)
 		if (s->id == id)
 			return s;
 	return NULL;
+}
+
+/* The session's state now; see session.h. */
+enum sg_session_state session_state(const struct session *s)
+{
+	/* A target that is the peer itself did not come from a fork for the command: its
+	 * start is its first routed call, as for every session whose exec is routed. */
+	if (s->state != SG_SESSION_STARTING || s->pidfd < 0 || s->target_pid == s->peer_pid)
+		return s->state;
+	/* The pidfd, alive after the read, says the pid was still the target's. */
+	if (proc_execd(s->target_pid) > 0 && pidfd_alive(s->pidfd) == 0)
+		return SG_SESSION_RUNNING;
+	return SG_SESSION_STARTING;
 }
 
 /* Count one decided call. */

@@ -69,24 +69,41 @@ struct session {
 
 /* session.c */
 
+/* The one door for policies, REGISTER's and policy load's: parse text under name (empty:
+ * none) and check what a session of mechanism mech registered with reg_flags may run: the
+ * name shorter than SG_POLICY_NAME_MAX, the text within the parser's limits, every action
+ * one this build carries out, emulate only under notify, a learning session's policy allows
+ * every call.  0 with *ret, or a negative errno and the reason for the ERROR reply. */
+int session_policy_admit(enum sg_mechanism mech, uint32_t reg_flags, const char *name,
+			 size_t name_len, const char *text, size_t text_len,
+			 struct sg_policy **ret, char *reason, size_t size);
 /* REGISTER: validate everything, start the session, fill ret_id; on failure a
  * negative errno and the reason for the ERROR reply. Takes ownership of fd. */
 int session_register(struct sysgated *d, const struct conn *c, const struct sg_msg *m, int fd,
 		     char *reason, size_t reason_size, uint64_t *ret_id);
-/* Start a session of mechanism mech (notify: fd is its listener; otherwise -EBADF);
- * takes ownership of fd, pidfd and policy. */
+/* Create a session of mechanism mech (notify: fd is its listener; otherwise -EBADF);
+ * takes ownership of fd, pidfd and policy.  It is announced (logged, session-start
+ * record) by session_announce() once its set-up is complete: free it before that, and
+ * there is no record. */
 int session_new(struct sysgated *d, enum sg_mechanism mech, int fd, int pidfd,
 		struct sg_policy *policy, pid_t target, pid_t peer, uid_t uid, gid_t gid,
 		struct session **ret);
-/* Start a notify session on a validated listener; takes ownership of fd, pidfd and policy. */
+/* Create and announce a notify session on a validated listener; takes ownership of fd, pidfd
+ * and policy. */
 int session_create(struct sysgated *d, int fd, int pidfd, struct sg_policy *policy, pid_t target,
 		   pid_t peer, uid_t uid, gid_t gid, struct session **ret);
+/* The session is set up: log it and write its session-start record. */
+void session_announce(struct session *s);
 /* The session is over: record session-end, free it, maybe leave the loop. */
 void session_end(struct session *s, const char *why);
 /* Free without a record; accepts NULL, returns NULL. */
 struct session *session_free(struct session *s);
 /* Session by id, or NULL. */
 struct session *session_find(struct sysgated *d, uint64_t id);
+/* The session's state now: STARTING until its target has exec'd the command.  The first
+ * routed call ends it (the exec itself when the filter routes it); an exec the kernel
+ * allows reaches no one, so /proc tells whether the forked target has exec'd. */
+enum sg_session_state session_state(const struct session *s);
 /* Count one decided call. */
 void session_count(struct session *s, uint32_t arch, int nr, enum sg_count what);
 /* Whether fd is a seccomp user-notification listener. */

@@ -13,7 +13,9 @@
  * call whose verdict may change reaches the daemon.  Sessions that route every
  * call (--swappable, --audit, --learn, 'mode audit') take any policy of the
  * same arches.  Otherwise the load is refused with the rules that cannot take
- * effect; nothing is half-applied.
+ * effect; nothing is half-applied.  Before any of that, the new policy passes the
+ * door REGISTER's policy passed (session_policy_admit): what the session's
+ * mechanism and flags allow a policy to contain.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -329,7 +331,6 @@ int swap_policy_load(struct sysgated *d, const struct conn *c, const struct sg_m
 		     char *reason, size_t size)
 {
 	_cleanup_(policy_freep) struct sg_policy *np = NULL;
-	struct sg_policy_error e = { 0 };
 	struct session *s = owned_session(d, c, m->u.policy_load.id, reason, size);
 	struct sg_policy *old;
 	uint64_t old_hash;
@@ -337,25 +338,11 @@ int swap_policy_load(struct sysgated *d, const struct conn *c, const struct sg_m
 
 	if (!s)
 		return -ENOENT;
-	if (m->str_len >= 4096) {
-		snprintf(reason, size, "policy name too long");
-		return -ENAMETOOLONG;
-	}
-	if (s->reg_flags & SG_REG_LEARN) {
-		snprintf(reason, size, "session %" PRIu64 " is learning: it allows every call",
-			 s->id);
-		return -EBUSY;
-	}
-	r = policy_parse(m->str2, m->str2_len, m->str, &np, &e);
-	if (r >= 0)
-		r = policy_check_loadable(np, &e);
-	if (r < 0) {
-		if (e.msg[0])
-			policy_error_format(&e, reason, size);
-		else
-			snprintf(reason, size, "policy: %s", strerror(-r));
+	/* What the session may run at all, checked as REGISTER checked it. */
+	r = session_policy_admit(s->mech, s->reg_flags, m->str, m->str_len, m->str2, m->str2_len,
+				 &np, reason, size);
+	if (r < 0)
 		return r;
-	}
 	np->audit_mode |= s->policy->audit_mode; /* the session's mode stays */
 	r = swap_check(s, np, reason, size);
 	if (r < 0)

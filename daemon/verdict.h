@@ -43,7 +43,7 @@ struct verdict {
 
 /* verdict.c */
 
-/* Decide c under s's policy (starting: the session's first routed call, see the
+/* Decide c under s's policy (starting: session_state() says STARTING, see the
  * STARTING rule); fills v, reads who made the call when it will be recorded or killed. */
 void verdict_decide(struct session *s, const struct sg_call *c, bool starting, struct verdict *v);
 /* A kill could not be carried out: fail closed, the call is denied EPERM. */

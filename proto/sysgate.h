@@ -15,3 +15,4 @@
 #define SG_SESSIONS_MAX 1024      /* sessions at once */
 #define SG_SESSIONS_PER_UID 256   /* ... of one non-root uid */
 #define SG_REASON_MAX 1024        /* an ERROR reply's reason */
+#define SG_POLICY_NAME_MAX 4096   /* a policy's name (REGISTER, policy load), NUL included */

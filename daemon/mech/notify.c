@@ -107,7 +107,7 @@ static void call_of(const struct seccomp_notif *req, struct sg_call *c)
 static void handle(struct session *s)
 {
 	const struct seccomp_notif *req = s->req;
-	bool starting = s->state == SG_SESSION_STARTING;
+	bool starting = session_state(s) == SG_SESSION_STARTING;
 	struct verdict v;
 	struct sg_call c;
 	int r;

@@ -151,7 +151,7 @@ static int carry_out(const struct session *s, pid_t tid, struct verdict *v)
 /* Decide and answer one seccomp stop; see trace.h. */
 void trace_seccomp_stop(struct session *s, pid_t tid)
 {
-	bool starting = s->state == SG_SESSION_STARTING;
+	bool starting = session_state(s) == SG_SESSION_STARTING;
 	struct verdict v;
 	struct sg_call c;
 	int r;

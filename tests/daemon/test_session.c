@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -19,6 +20,22 @@
 TestSuite(session, .fini = th_cleanup, .timeout = 30);
 
 static const int route[] = { __NR_getppid };
+
+/* Linked with --wrap=calloc: fails the nth calloc from now when calloc_fail_in is n > 0,
+ * so that a test can fail each allocation of a REGISTER in turn. */
+void *__real_calloc(size_t n, size_t size);
+void *__wrap_calloc(size_t n, size_t size);
+static int calloc_fail_in;
+
+/* calloc, or NULL with ENOMEM when calloc_fail_in counts down to this call. */
+void *__wrap_calloc(size_t n, size_t size)
+{
+	if (calloc_fail_in > 0 && --calloc_fail_in == 0) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return __real_calloc(n, size);
+}
 static const char good_policy[] = "version 1\ndefault allow\ngetppid fake 1\n";
 
 static void body_wait(int sock)
@@ -28,10 +45,12 @@ static void body_wait(int sock)
 	(void)!read(sock, &c, 1);
 }
 
-/* The test process as the registering peer, as SO_PEERCRED would describe it. */
-static struct conn peer(struct sysgated *d)
+/* The test process as the registering peer, as SO_PEERCRED would describe it.  Static:
+ * a session keeps a pointer to the connection that registered it until th_cleanup()
+ * ends it, after the test's own frame is gone (one test per process). */
+static struct conn *peer(struct sysgated *d)
 {
-	struct conn c;
+	static struct conn c;
 
 	memset(&c, 0, sizeof(c));
 	c.d = d;
@@ -40,7 +59,7 @@ static struct conn peer(struct sysgated *d)
 	c.pid = getpid();
 	c.uid = getuid();
 	c.gid = getgid();
-	return c;
+	return &c;
 }
 
 static struct sg_msg reg_msg(uint32_t target, uint32_t mech, const char *text)
@@ -70,7 +89,7 @@ static int reg(struct sysgated *d, const struct conn *c, uint32_t target, uint32
 Test(session, registers_a_child_of_the_peer)
 {
 	struct sysgated *d = th_daemon();
-	struct conn c = peer(d);
+	struct conn *c = peer(d);
 	char reason[SG_REASON_MAX];
 	struct th_target t;
 	struct session *s;
@@ -78,7 +97,7 @@ Test(session, registers_a_child_of_the_peer)
 	uint64_t id = 0;
 
 	th_target_start(&t, route, 1, body_wait);
-	cr_assert_eq(reg(d, &c, (uint32_t)t.pid, SG_MECH_NOTIFY, good_policy, t.listener, reason,
+	cr_assert_eq(reg(d, c, (uint32_t)t.pid, SG_MECH_NOTIFY, good_policy, t.listener, reason,
 			 &id), 0, "%s", reason);
 	cr_expect_eq(id, 1);
 	s = session_find(d, id);
@@ -95,16 +114,48 @@ Test(session, registers_a_child_of_the_peer)
 	json_object_put(recs);
 }
 
+static void body_wait_then_exec(int sock)
+{
+	char c;
+
+	(void)!read(sock, &c, 1);
+	execl("/bin/sleep", "sleep", "30", (char *)NULL);
+	_exit(98);
+}
+
+Test(session, a_target_is_starting_until_it_has_execd)
+{
+	struct sysgated *d = th_daemon();
+	struct conn *c = peer(d);
+	char reason[SG_REASON_MAX];
+	struct timespec ts = { 0, 5 * 1000 * 1000 };
+	struct th_target t;
+	struct session *s;
+	uint64_t id = 0;
+
+	th_target_start(&t, route, 1, body_wait_then_exec);
+	cr_assert_eq(reg(d, c, (uint32_t)t.pid, SG_MECH_NOTIFY, good_policy, t.listener, reason,
+			 &id), 0, "%s", reason);
+	s = session_find(d, id);
+	cr_expect_eq(session_state(s), SG_SESSION_STARTING);
+	/* the exec is not routed: no call tells the daemon, /proc does */
+	cr_assert_eq(write(t.sock, "x", 1), 1);
+	for (int i = 0; i < TH_TIMEOUT_MS / 5 && session_state(s) != SG_SESSION_RUNNING; i++)
+		nanosleep(&ts, NULL);
+	cr_expect_eq(session_state(s), SG_SESSION_RUNNING);
+	cr_expect_eq(s->notifications, 0);
+}
+
 Test(session, a_fd_that_is_not_a_listener_is_refused)
 {
 	struct sysgated *d = th_daemon();
-	struct conn c = peer(d);
+	struct conn *c = peer(d);
 	char reason[SG_REASON_MAX];
 	uint64_t id = 0;
 	int p[2];
 
 	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
-	cr_expect_eq(reg(d, &c, (uint32_t)getpid(), SG_MECH_NOTIFY, good_policy, p[0], reason, &id),
+	cr_expect_eq(reg(d, c, (uint32_t)getpid(), SG_MECH_NOTIFY, good_policy, p[0], reason, &id),
 		     -EBADF);
 	cr_expect(strstr(reason, "not a seccomp listener"), "%s", reason);
 	close(p[1]);
@@ -113,19 +164,19 @@ Test(session, a_fd_that_is_not_a_listener_is_refused)
 Test(session, a_bad_policy_is_refused_with_its_position)
 {
 	struct sysgated *d = th_daemon();
-	struct conn c = peer(d);
+	struct conn *c = peer(d);
 	char reason[SG_REASON_MAX];
 	struct th_target t;
 	uint64_t id = 0;
 
 	th_target_start(&t, route, 1, body_wait);
-	cr_expect_eq(reg(d, &c, (uint32_t)t.pid, SG_MECH_NOTIFY,
+	cr_expect_eq(reg(d, c, (uint32_t)t.pid, SG_MECH_NOTIFY,
 			 "version 1\ndefault allow\nopenat frobnicate\n", t.listener, reason, &id),
 		     -EINVAL);
 	cr_expect_eq(strncmp(reason, "name.policy:3:8: error: ", 24), 0, "%s", reason);
 	cr_expect(strstr(reason, "\nopenat frobnicate\n       ^"), "no caret: %s", reason);
 	th_target_start(&t, route, 1, body_wait);
-	cr_expect_lt(reg(d, &c, (uint32_t)t.pid, SG_MECH_NOTIFY,
+	cr_expect_lt(reg(d, c, (uint32_t)t.pid, SG_MECH_NOTIFY,
 			 "version 1\ndefault allow\nmknod emulate devnull\n", t.listener, reason,
 			 &id), 0);
 	cr_expect(strstr(reason, "name.policy:3:"), "%s", reason);
@@ -135,13 +186,13 @@ Test(session, a_bad_policy_is_refused_with_its_position)
 Test(session, a_pid_that_is_not_a_child_of_the_peer_is_refused)
 {
 	struct sysgated *d = th_daemon();
-	struct conn c = peer(d);
+	struct conn *c = peer(d);
 	char reason[SG_REASON_MAX];
 	struct th_target t;
 	uint64_t id = 0;
 
 	th_target_start(&t, route, 1, body_wait);
-	cr_expect_eq(reg(d, &c, (uint32_t)getppid(), SG_MECH_NOTIFY, good_policy, t.listener,
+	cr_expect_eq(reg(d, c, (uint32_t)getppid(), SG_MECH_NOTIFY, good_policy, t.listener,
 			 reason, &id), -ESRCH);
 	cr_expect(strstr(reason, "neither the registering process nor one of its children"), "%s",
 		  reason);
@@ -150,13 +201,13 @@ Test(session, a_pid_that_is_not_a_child_of_the_peer_is_refused)
 Test(session, the_peer_itself_may_be_the_target)
 {
 	struct sysgated *d = th_daemon();
-	struct conn c = peer(d);
+	struct conn *c = peer(d);
 	char reason[SG_REASON_MAX];
 	struct th_target t;
 	uint64_t id = 0;
 
 	th_target_start(&t, route, 1, body_wait);
-	cr_expect_eq(reg(d, &c, (uint32_t)getpid(), SG_MECH_NOTIFY, good_policy, t.listener,
+	cr_expect_eq(reg(d, c, (uint32_t)getpid(), SG_MECH_NOTIFY, good_policy, t.listener,
 			 reason, &id), 0, "%s", reason);
 	cr_expect_eq(session_find(d, id)->target_pid, getpid());
 }
@@ -164,7 +215,7 @@ Test(session, the_peer_itself_may_be_the_target)
 Test(session, a_reaped_target_is_refused)
 {
 	struct sysgated *d = th_daemon();
-	struct conn c = peer(d);
+	struct conn *c = peer(d);
 	char reason[SG_REASON_MAX];
 	struct th_target t;
 	uint64_t id = 0;
@@ -172,31 +223,31 @@ Test(session, a_reaped_target_is_refused)
 	th_target_start(&t, route, 1, body_wait);
 	close(t.sock);
 	th_target_wait(&t);
-	cr_expect_eq(reg(d, &c, (uint32_t)t.pid, SG_MECH_NOTIFY, good_policy, t.listener, reason,
+	cr_expect_eq(reg(d, c, (uint32_t)t.pid, SG_MECH_NOTIFY, good_policy, t.listener, reason,
 			 &id), -ESRCH, "%s", reason);
 }
 
 Test(session, another_users_target_is_refused_unless_the_peer_is_root)
 {
 	struct sysgated *d = th_daemon();
-	struct conn c = peer(d);
+	struct conn *c = peer(d);
 	char reason[SG_REASON_MAX];
 	struct th_target t;
 	uint64_t id = 0;
 
 	/* a peer of another uid (as SO_PEERCRED would say) registering our child */
-	c.uid = getuid() + 4242;
+	c->uid = getuid() + 4242;
 	th_target_start(&t, route, 1, body_wait);
-	cr_expect_eq(reg(d, &c, (uint32_t)t.pid, SG_MECH_NOTIFY, good_policy, t.listener, reason,
+	cr_expect_eq(reg(d, c, (uint32_t)t.pid, SG_MECH_NOTIFY, good_policy, t.listener, reason,
 			 &id), -EPERM);
 	cr_expect(strstr(reason, "belongs to another user"), "%s", reason);
 
 	if (getuid() != 0)
 		return;
 	/* root may register anybody's child; the session is owned by root */
-	c.uid = 0;
+	c->uid = 0;
 	th_target_start(&t, route, 1, body_wait);
-	cr_expect_eq(reg(d, &c, (uint32_t)t.pid, SG_MECH_NOTIFY, good_policy, t.listener, reason,
+	cr_expect_eq(reg(d, c, (uint32_t)t.pid, SG_MECH_NOTIFY, good_policy, t.listener, reason,
 			 &id), 0, "%s", reason);
 }
 
@@ -234,7 +285,7 @@ static void ns_init(int sock)
 Test(session, a_shim_in_another_pid_namespace_names_its_child_in_its_own_view)
 {
 	struct sysgated *d;
-	struct conn c;
+	struct conn *c;
 	char reason[SG_REASON_MAX];
 	union {
 		struct cmsghdr align;
@@ -273,14 +324,14 @@ Test(session, a_shim_in_another_pid_namespace_names_its_child_in_its_own_view)
 
 	d = th_daemon();
 	c = peer(d);
-	c.pid = init; /* SO_PEERCRED gives the daemon's view of the namespace's init */
+	c->pid = init; /* SO_PEERCRED gives the daemon's view of the namespace's init */
 	/* the target named in the daemon's view is not what the shim would say: refused */
 	cr_assert_eq(proc_children(init, kids, 8, &n), 0);
 	cr_assert_eq(n, 1);
-	cr_expect_eq(reg(d, &c, (uint32_t)kids[0], SG_MECH_NOTIFY, good_policy, listener2, reason,
+	cr_expect_eq(reg(d, c, (uint32_t)kids[0], SG_MECH_NOTIFY, good_policy, listener2, reason,
 			 &id), -ESRCH, "%s", reason);
 	/* in its own view: accepted, and the session knows the daemon's view */
-	cr_expect_eq(reg(d, &c, (uint32_t)inner, SG_MECH_NOTIFY, good_policy, listener, reason, &id),
+	cr_expect_eq(reg(d, c, (uint32_t)inner, SG_MECH_NOTIFY, good_policy, listener, reason, &id),
 		     0, "%s", reason);
 	cr_expect_eq(session_find(d, id)->target_pid, kids[0]);
 	close(sv[0]);
@@ -289,23 +340,58 @@ Test(session, a_shim_in_another_pid_namespace_names_its_child_in_its_own_view)
 Test(session, an_overlong_policy_name_is_refused)
 {
 	struct sysgated *d = th_daemon();
-	struct conn c = peer(d);
-	char reason[SG_REASON_MAX], *name = malloc(8192);
+	struct conn *c = peer(d);
+	char reason[SG_REASON_MAX], *name = malloc(SG_POLICY_NAME_MAX + 1);
 	struct th_target t;
 	struct sg_msg m;
 	uint64_t id = 0;
 
 	cr_assert_not_null(name);
-	memset(name, 'a', 8191);
-	name[8191] = '\0';
+	memset(name, 'a', SG_POLICY_NAME_MAX);
+	name[SG_POLICY_NAME_MAX] = '\0';
 	th_target_start(&t, route, 1, body_wait);
 	m = reg_msg((uint32_t)t.pid, SG_MECH_NOTIFY, good_policy);
 	m.str = name;
-	m.str_len = 8191;
-	cr_expect_eq(session_register(d, &c, &m, t.listener, reason, sizeof(reason), &id),
+	m.str_len = SG_POLICY_NAME_MAX;
+	cr_expect_eq(session_register(d, c, &m, t.listener, reason, sizeof(reason), &id),
 		     -ENAMETOOLONG);
+	cr_expect(strstr(reason, "policy name too long"), "%s", reason);
 	cr_expect_eq(d->n_sessions, 0);
 	free(name);
+}
+
+Test(session, a_trace_session_that_cannot_be_set_up_writes_no_start_record)
+{
+	struct sysgated *d = th_daemon();
+	struct conn *c = peer(d);
+	char reason[SG_REASON_MAX];
+	bool started = false;
+	json_object *recs;
+
+	/* Fail the 1st, 2nd, ... allocation of a trace REGISTER until one succeeds: a refused
+	 * REGISTER leaves no session-start, a started session ends with its session-end. */
+	for (int k = 1; k < 32 && !started; k++) {
+		struct th_target t;
+		uint64_t id = 0;
+		int r;
+
+		th_target_start(&t, route, 1, body_wait);
+		t.listener = safe_close(t.listener);
+		calloc_fail_in = k;
+		r = reg(d, c, (uint32_t)t.pid, SG_MECH_TRACE, good_policy, -EBADF, reason, &id);
+		calloc_fail_in = 0;
+		if (r >= 0) {
+			started = true;
+			session_end(session_find(d, id), "test");
+		} else
+			cr_expect_eq(r, -ENOMEM, "allocation %d: %s", k, reason);
+		recs = th_audit_records(d);
+		cr_expect_eq(th_count(recs, "event", "session-start"),
+			     th_count(recs, "event", "session-end"), "allocation %d failed:\n%s", k,
+			     th_audit_text(d));
+		json_object_put(recs);
+	}
+	cr_expect(started, "no trace REGISTER succeeded: %s", reason);
 }
 
 Test(session, sync_wake_up_is_off_while_more_sessions_are_busy_than_cpus)

@@ -117,6 +117,14 @@ struct sg_result *sg_ctl(const char *arg, ...) sg_sentinel_;
 /* Run "sysgatectl -s SOCK --json ARGS...", require exit 0, parse stdout as one JSON document. */
 json_object *sg_ctl_json(const char *arg, ...) sg_sentinel_;
 
+/* tests/targets/stepper under sysgate-run with policy (extra: one option before "--", or
+ * NULL); its stdin is a pipe. */
+struct sg_proc *sg_stepper(const char *policy, const char *extra);
+/* Ask a stepper for one call ("getppid"); its answer line, without the newline. */
+const char *sg_step(struct sg_proc *p, const char *call);
+/* Close a stepper's input; it must exit 0. */
+void sg_stepper_finish(struct sg_proc *p);
+
 /* Whether a wait status is a normal exit with code. */
 bool sg_exited(const struct sg_result *r, int code);
 /* "exit 3", "signal 9", for messages. */

@@ -12,6 +12,7 @@
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -314,4 +315,49 @@ struct sg_result *sg_ctl_as_nobody(const char *const *args)
 		argv[n++] = *args;
 	argv[n] = NULL;
 	return sg_run(argv, &o);
+}
+
+struct sg_proc *sg_stepper(const char *policy, const char *extra)
+{
+	const char *argv[] = { sg_run_path(), "-s", sg_sock(), "-p", policy,
+			       extra ? extra : "--", "--", sg_target("stepper"), NULL };
+	struct sg_opts o = { .stdin_pipe = true };
+
+	if (!extra) { /* no option: drop the duplicate "--" */
+		argv[6] = argv[7];
+		argv[7] = NULL;
+	}
+	return sg_spawn(argv, &o);
+}
+
+const char *sg_step(struct sg_proc *p, const char *call)
+{
+	size_t before, n = strlen(call);
+	struct timespec ts = { 0, 5 * 1000 * 1000 };
+	char *out = sg_read_file(p->out_path);
+
+	before = out ? strlen(out) : 0;
+	cr_assert_eq(write(p->stdin_fd, sg_strf("%s\n", call), n + 1), (ssize_t)(n + 1));
+	for (int i = 0; i < SG_WAIT_MS / 5; i++) {
+		out = sg_read_file(p->out_path);
+		if (out && strlen(out) > before && out[strlen(out) - 1] == '\n') {
+			char *line = sg_strf("%s", out + before);
+
+			line[strlen(line) - 1] = '\0';
+			return line;
+		}
+		nanosleep(&ts, NULL);
+	}
+	cr_assert_fail("stepper did not answer '%s'; stderr:\n%s", call, sg_read_file(p->err_path));
+	return NULL;
+}
+
+void sg_stepper_finish(struct sg_proc *p)
+{
+	struct sg_result *r;
+
+	close(p->stdin_fd);
+	p->stdin_fd = -1;
+	r = sg_wait(p);
+	sg_assert_exit(r, 0);
 }

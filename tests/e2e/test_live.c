@@ -7,11 +7,9 @@
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <errno.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -32,53 +30,6 @@ static const char *which(const char *name)
 			return p;
 	}
 	return NULL;
-}
-
-/* stepper under sysgate-run (extra: options before -p, NULL-terminated). */
-static struct sg_proc *start_stepper(const char *pol, const char *extra)
-{
-	const char *argv[] = { sg_run_path(), "-s", sg_sock(), "-p", pol,
-			       extra ? extra : "--", "--", sg_target("stepper"), NULL };
-	struct sg_opts o = { .stdin_pipe = true };
-
-	if (!extra) { /* no option: drop the duplicate "--" */
-		argv[6] = argv[7];
-		argv[7] = NULL;
-	}
-	return sg_spawn(argv, &o);
-}
-
-/* Ask stepper for one call; its answer line (without the newline). */
-static const char *step(struct sg_proc *p, const char *call)
-{
-	size_t before, n = strlen(call);
-	struct timespec ts = { 0, 5 * 1000 * 1000 };
-	char *out = sg_read_file(p->out_path);
-
-	before = out ? strlen(out) : 0;
-	cr_assert_eq(write(p->stdin_fd, sg_strf("%s\n", call), n + 1), (ssize_t)(n + 1));
-	for (int i = 0; i < SG_WAIT_MS / 5; i++) {
-		out = sg_read_file(p->out_path);
-		if (out && strlen(out) > before && out[strlen(out) - 1] == '\n') {
-			char *line = sg_strf("%s", out + before);
-
-			line[strlen(line) - 1] = '\0';
-			return line;
-		}
-		nanosleep(&ts, NULL);
-	}
-	cr_assert_fail("stepper did not answer '%s'; stderr:\n%s", call, sg_read_file(p->err_path));
-	return NULL;
-}
-
-static void finish(struct sg_proc *p)
-{
-	struct sg_result *r;
-
-	close(p->stdin_fd);
-	p->stdin_fd = -1;
-	r = sg_wait(p);
-	sg_assert_exit(r, 0);
 }
 
 /* The session id of the stepper just started (it has answered one step). */
@@ -189,13 +140,13 @@ Test(live, a_failed_learn_write_keeps_the_old_policy)
 
 Test(live, sysgatectl_learn_reads_a_running_swappable_session)
 {
-	struct sg_proc *p = start_stepper(sg_policy("allow", "version 1\ndefault allow\n"),
+	struct sg_proc *p = sg_stepper(sg_policy("allow", "version 1\ndefault allow\n"),
 					  "--swappable");
 	const char *id, *out = sg_strf("%s/live.policy", sg_dir());
 	struct sg_result *r;
 
-	cr_expect_str_eq(step(p, "getppid"), sg_strf("getppid = %d", (int)p->pid));
-	step(p, "umask");
+	cr_expect_str_eq(sg_step(p, "getppid"), sg_strf("getppid = %d", (int)p->pid));
+	sg_step(p, "umask");
 	id = current_session(0);
 	r = sg_ctl("learn", id, "-o", out, NULL);
 	sg_assert_exit(r, 0);
@@ -206,28 +157,28 @@ Test(live, sysgatectl_learn_reads_a_running_swappable_session)
 	cr_expect(!strstr(sg_read_file(out), "\ngetuid allow\n"), "%s", sg_read_file(out));
 	r = sg_ctl_as_nobody((const char *const[]){ "learn", id, NULL });
 	cr_expect(sg_exited(r, 1) && strstr(r->err, "no such session"), "%s", r->err);
-	finish(p);
+	sg_stepper_finish(p);
 }
 
 Test(live, a_normal_session_cannot_be_learnt)
 {
-	struct sg_proc *p = start_stepper(sg_policy("allow", "version 1\ndefault allow\n"), NULL);
+	struct sg_proc *p = sg_stepper(sg_policy("allow", "version 1\ndefault allow\n"), NULL);
 	struct sg_result *r;
 
-	step(p, "getpid");
+	sg_step(p, "getpid");
 	r = sg_ctl("learn", current_session(0), NULL);
 	cr_expect(sg_exited(r, 1) && strstr(r->err, "does not route every call"), "%s", r->err);
-	finish(p);
+	sg_stepper_finish(p);
 }
 
 Test(live, audit_enforce_switch_decides_the_next_call)
 {
 	const char *pol = sg_policy("p", "version 1\ndefault allow\ngetuid deny EACCES\n");
-	struct sg_proc *p = start_stepper(pol, NULL);
+	struct sg_proc *p = sg_stepper(pol, NULL);
 	const char *id;
 	json_object *rec;
 
-	cr_expect_str_eq(step(p, "getuid"), "getuid = -1 errno=EACCES");
+	cr_expect_str_eq(sg_step(p, "getuid"), "getuid = -1 errno=EACCES");
 	id = current_session(0);
 	cr_expect(strstr(sg_ctl("session", id, NULL)->out, "\nmode:       enforce\n"), "%s",
 		  sg_ctl("session", id, NULL)->out);
@@ -238,35 +189,35 @@ Test(live, audit_enforce_switch_decides_the_next_call)
 		  sg_ctl("sessions", NULL)->out);
 	cr_expect(strstr(sg_ctl("--json", "session", id, NULL)->out, "\"mode\":\"audit\""),
 		  "%s", sg_ctl("--json", "session", id, NULL)->out);
-	cr_expect_str_eq(step(p, "getuid"), sg_strf("getuid = %d", (int)getuid()));
+	cr_expect_str_eq(sg_step(p, "getuid"), sg_strf("getuid = %d", (int)getuid()));
 	rec = sg_audit_wait("event", "syscall", "syscall", "getuid", "audit", "true", NULL);
 	cr_assert_not_null(rec, "%s", sg_jtext(sg_audit()));
 	cr_expect(sg_rule_is(rec, pol, 3), "%s", sg_jtext(rec));
 	sg_assert_exit(sg_ctl("session", id, "enforce", NULL), 0);
-	cr_expect_str_eq(step(p, "getuid"), "getuid = -1 errno=EACCES");
+	cr_expect_str_eq(sg_step(p, "getuid"), "getuid = -1 errno=EACCES");
 	cr_expect_eq(sg_audit_count("event", "session-mode", NULL), 2);
-	finish(p);
+	sg_stepper_finish(p);
 }
 
 Test(live, audit_switch_refused_when_the_kernel_keeps_a_denial)
 {
 	const char *pol = sg_policy("q", "version 1\ndefault allow\ngetuid deny EACCES quiet\n"
 					 "getppid fake 3\n");
-	struct sg_proc *p = start_stepper(pol, NULL);
+	struct sg_proc *p = sg_stepper(pol, NULL);
 	struct sg_result *r;
 
-	cr_expect_str_eq(step(p, "getppid"), "getppid = 3");
+	cr_expect_str_eq(sg_step(p, "getppid"), "getppid = 3");
 	r = sg_ctl("session", current_session(0), "audit", NULL);
 	cr_expect(sg_exited(r, 1), "%s", r->out);
 	cr_expect(strstr(r->err, "q.policy:3:1: getuid deny"), "%s", r->err);
-	cr_expect_str_eq(step(p, "getuid"), "getuid = -1 errno=EACCES");
+	cr_expect_str_eq(sg_step(p, "getuid"), "getuid = -1 errno=EACCES");
 	cr_expect_eq(sg_audit_count("event", "session-mode", NULL), 0);
-	finish(p);
+	sg_stepper_finish(p);
 }
 
 Test(live, policy_load_decides_the_next_call_and_is_recorded)
 {
-	struct sg_proc *p = start_stepper(sg_policy("old", "version 1\ndefault allow\n"),
+	struct sg_proc *p = sg_stepper(sg_policy("old", "version 1\ndefault allow\n"),
 					  "--swappable");
 	const char *id, *next = sg_policy("new", "version 1\ndefault allow\ngetppid fake 7\n"
 						 "getpid deny EPERM quiet\n");
@@ -274,13 +225,13 @@ Test(live, policy_load_decides_the_next_call_and_is_recorded)
 	json_object *rec;
 	int64_t v;
 
-	cr_expect_str_eq(step(p, "getppid"), sg_strf("getppid = %d", (int)p->pid));
+	cr_expect_str_eq(sg_step(p, "getppid"), sg_strf("getppid = %d", (int)p->pid));
 	id = current_session(0);
 	r = sg_ctl("policy", "load", id, next, NULL);
 	sg_assert_exit(r, 0);
 	cr_expect(strstr(r->out, "loaded"), "%s", r->out);
-	cr_expect_str_eq(step(p, "getppid"), "getppid = 7");
-	cr_expect_str_eq(step(p, "getpid"), "getpid = -1 errno=EPERM");
+	cr_expect_str_eq(sg_step(p, "getppid"), "getppid = 7");
+	cr_expect_str_eq(sg_step(p, "getpid"), "getpid = -1 errno=EPERM");
 	rec = sg_audit_wait("event", "policy-load", NULL);
 	cr_assert_not_null(rec, "%s", sg_jtext(sg_audit()));
 	cr_expect(sg_jstr(rec, "old_hash") && sg_jstr(rec, "new_hash") &&
@@ -288,12 +239,12 @@ Test(live, policy_load_decides_the_next_call_and_is_recorded)
 		  sg_jtext(rec));
 	cr_expect(sg_jint(rec, "by_uid", &v) && v == (int64_t)getuid(), "%s", sg_jtext(rec));
 	cr_expect(sg_jint(rec, "by_pid", &v) && v > 0, "%s", sg_jtext(rec));
-	finish(p);
+	sg_stepper_finish(p);
 }
 
 Test(live, refused_or_failed_loads_leave_the_old_policy_in_force)
 {
-	struct sg_proc *p = start_stepper(sg_policy("old", "version 1\ndefault allow\n"
+	struct sg_proc *p = sg_stepper(sg_policy("old", "version 1\ndefault allow\n"
 						    "getppid fake 5\n"), NULL);
 	const char *id, *pids = sg_strf("getpid = %d", 0);
 	const char *kernel = sg_policy("kernel", "version 1\ndefault allow\ngetppid fake 6\n"
@@ -303,8 +254,8 @@ Test(live, refused_or_failed_loads_leave_the_old_policy_in_force)
 	const char *args[] = { "policy", "load", NULL, routed, NULL };
 	struct sg_result *r;
 
-	cr_expect_str_eq(step(p, "getppid"), "getppid = 5");
-	pids = step(p, "getpid");
+	cr_expect_str_eq(sg_step(p, "getppid"), "getppid = 5");
+	pids = sg_step(p, "getpid");
 	id = current_session(0);
 	/* getpid is allowed in the kernel by the running filter: cannot be denied now */
 	r = sg_ctl("policy", "load", id, kernel, NULL);
@@ -320,11 +271,11 @@ Test(live, refused_or_failed_loads_leave_the_old_policy_in_force)
 	cr_assert_eq(chmod(sg_dir(), 0755), 0);
 	r = sg_ctl_as_nobody(args);
 	cr_expect(sg_exited(r, 1) && strstr(r->err, "no such session"), "%s", r->err);
-	cr_expect_str_eq(step(p, "getppid"), "getppid = 5");
-	cr_expect_str_eq(step(p, "getpid"), pids);
+	cr_expect_str_eq(sg_step(p, "getppid"), "getppid = 5");
+	cr_expect_str_eq(sg_step(p, "getpid"), pids);
 	cr_expect_eq(sg_audit_count("event", "policy-load", NULL), 0);
 	/* a routed syscall can be re-decided in a normal session */
 	sg_assert_exit(sg_ctl("policy", "load", id, routed, NULL), 0);
-	cr_expect_str_eq(step(p, "getppid"), "getppid = 6");
-	finish(p);
+	cr_expect_str_eq(sg_step(p, "getppid"), "getppid = 6");
+	sg_stepper_finish(p);
 }

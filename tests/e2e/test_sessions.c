@@ -237,6 +237,22 @@ Test(sessions, starting_exec_is_continued_even_when_exec_is_denied)
 	cr_expect_str_eq(sg_jstr(rec, "comm"), "do_exec", "%s", sg_jtext(rec));
 }
 
+Test(sessions, an_exec_after_one_the_kernel_allowed_is_decided_by_the_policy)
+{
+	/* sysgate-run's execve is allowed in the kernel; execveat is routed */
+	const char *pol = sg_policy("noexecat", "version 1\n"
+						"default allow\n"
+						"execveat deny EPERM\n");
+	struct sg_result *r = sg_shim(pol, sg_target("do_exec"), "--at", "EPERM", "/bin/true",
+				      NULL);
+
+	/* do_exec's execveat is its session's first routed call, not the command's start */
+	sg_assert_exit(r, 0);
+	cr_expect_str_eq(r->out, "exec=-1 errno=EPERM\n");
+	cr_expect_not_null(sg_audit_wait("event", "syscall", "syscall", "execveat", "verdict",
+					 "deny", NULL), "%s", sg_jtext(sg_audit()));
+}
+
 Test(sessions, starting_exec_is_recorded_when_a_rule_says_log)
 {
 	sg_skip_mechanism("trap", "the preload library starts after the exec: there is no "
@@ -294,4 +310,30 @@ Test(sessions, users_see_only_their_own_sessions)
 
 	finish(root, "5");
 	finish(user, "5");
+}
+
+Test(sessions, a_command_that_makes_no_routed_call_is_listed_running)
+{
+	/* default allow: the kernel allows the exec and everything the waiter does */
+	const char *pol = sg_policy("quiet", "version 1\ndefault allow\ngetppid fake 1\n");
+	const char *ready = sg_strf("%s/ready", sg_dir());
+	struct sg_opts o = { .stdin_pipe = true };
+	struct sg_proc *p = sg_spawn(sg_shim_argv(pol, sg_target("waiter"), "-r", ready, NULL), &o);
+	long pid = ready_pid(ready);
+	json_object *list = list_sessions(), *s;
+	struct sg_result *r;
+	const char *row;
+
+	s = sg_jsonl_find(list, "pid", sg_strf("%ld", pid), NULL);
+	cr_assert_not_null(s, "no session for pid %ld: %s", pid, sg_jtext(list));
+	cr_expect_eq(row_count(s, "allow") + row_count(s, "fake"), 0, "a call was routed: %s",
+		     sg_jtext(s));
+	cr_expect_str_eq(sg_jstr(s, "state"), "running", "%s", sg_jtext(s));
+	r = sg_ctl("sessions", NULL);
+	sg_assert_exit(r, 0);
+	row = strstr(r->out, sg_strf(" %ld ", pid));
+	cr_expect(row && strstr(row, " running "), "%s", r->out);
+	close(p->stdin_fd);
+	p->stdin_fd = -1;
+	sg_assert_exit(sg_wait(p), 0);
 }
