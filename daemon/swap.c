@@ -168,15 +168,13 @@ int swap_session_mode(struct sysgated *d, const struct conn *c, uint64_t id, boo
 static int filter_of(const struct sg_policy *p, unsigned flags, struct sock_fprog *ret,
 		     struct sg_policy_error *e)
 {
-	scmp_filter_ctx ctx = NULL;
+	_cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
 	int r;
 
 	r = policy_compile(p, flags, &ctx, e);
 	if (r < 0)
 		return r;
-	r = policy_export_bpf(ctx, ret);
-	seccomp_release(ctx);
-	return r;
+	return policy_export_bpf(ctx, ret);
 }
 
 /* The kernel's treatment of one syscall name in p's filter, as a comparable string

@@ -20,31 +20,53 @@
 #include "shim.h"
 
 #define LEARN_TIMEOUT_MS (30 * 1000)
-#define LEARN_ROWS_MAX 65536
 
 static const char learn_policy_text[] = "# sysgate-run --learn: allow and count every call\n"
 					"version 1\ndefault allow\n";
+
+/* Whether path can be written: the file itself when it exists, else its directory.  Nothing is
+ * created: a learning run that fails leaves no empty OUT behind. */
+static int writable(const char *path)
+{
+	_cleanup_free_ char *dir = NULL;
+	const char *slash;
+
+	if (faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) == 0)
+		return 0;
+	if (errno != ENOENT)
+		return -errno;
+	slash = strrchr(path, '/');
+	dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+	if (!dir)
+		return -ENOMEM;
+	if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) < 0)
+		return -errno;
+	return 0;
+}
 
 /* The policy of a learning session; checks that OUT can be written. */
 int learn_policy(const struct run_opts *o, char **ret_path, char **ret_text,
 		 struct sg_policy **ret_policy)
 {
 	struct sg_policy_error e = { 0 };
-	int fd, r;
+	int r;
 
-	if (o->mechanism != SG_MECH_NOTIFY)
-		return shim_errx(-EOPNOTSUPP, "--learn needs the notify mechanism");
-	fd = open(o->learn_out, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
-	if (fd < 0)
-		return shim_err(-errno, "cannot write '%s'", o->learn_out);
-	close(fd);
+	if (o->mechanism != SG_MECH_NOTIFY) {
+		shim_err(0, "--learn needs the notify mechanism");
+		return -EOPNOTSUPP;
+	}
+	r = writable(o->learn_out);
+	if (r < 0)
+		return shim_err(r, "cannot write '%s'", o->learn_out);
 	*ret_path = strdup("learn");
 	*ret_text = strdup(learn_policy_text);
 	if (!*ret_path || !*ret_text)
 		return shim_err(-ENOMEM, "out of memory");
 	r = policy_parse(*ret_text, strlen(*ret_text), *ret_path, ret_policy, &e);
-	if (r < 0)
-		return shim_errx(r, "internal learning policy: %s", e.msg);
+	if (r < 0) {
+		shim_err(0, "internal learning policy: %s", e.msg);
+		return r;
+	}
 	return 0;
 }
 
@@ -104,7 +126,7 @@ int learn_fetch(int sock, void *buf, uint64_t session, const struct run_opts *o)
 	ssize_t len;
 	int r;
 
-	rows = calloc(LEARN_ROWS_MAX, sizeof(*rows));
+	rows = calloc(SG_LEARN_ROWS_MAX, sizeof(*rows));
 	if (!rows)
 		return shim_err(-ENOMEM, "out of memory");
 	len = proto_encode_learn_req(buf, SG_MSG_MAX, session);
@@ -117,12 +139,16 @@ int learn_fetch(int sock, void *buf, uint64_t session, const struct run_opts *o)
 		if (r < 0)
 			return shim_err(r, "learning: no answer from the daemon%s%s",
 					reason ? ": " : "", reason ? reason : "");
-		if (m.type == SG_MSG_ERROR)
-			return shim_errx(m.u.error.error, "learning: the daemon refused: %s", m.str);
+		if (m.type == SG_MSG_ERROR) {
+			shim_err(0, "learning: the daemon refused: %s", m.str);
+			return m.u.error.error;
+		}
 		if (m.type == SG_MSG_END)
 			break;
-		if (m.type != SG_MSG_LEARN_ROW || n == LEARN_ROWS_MAX)
-			return shim_errx(-EBADMSG, "learning: unexpected reply from the daemon");
+		if (m.type != SG_MSG_LEARN_ROW || n == SG_LEARN_ROWS_MAX) {
+			shim_err(0, "learning: unexpected reply from the daemon");
+			return -EBADMSG;
+		}
 		rows[n] = (struct sg_learn_row){
 			.arch = m.u.learn_row.arch, .nr = m.u.learn_row.nr,
 			.count = m.u.learn_row.count, .first_usec = m.u.learn_row.first_usec,
@@ -139,8 +165,8 @@ int learn_fetch(int sock, void *buf, uint64_t session, const struct run_opts *o)
 	lo.command = command;
 	r = policy_learn_write(rows, n, &lo, &text, &e);
 	if (r < 0)
-		return shim_errx(r, "learning: cannot write the policy: %s",
-				 e.msg[0] ? e.msg : strerror(-r));
+		return e.msg[0] ? (shim_err(0, "learning: cannot write the policy: %s", e.msg), r)
+				: shim_err(r, "learning: cannot write the policy");
 	r = file_write_atomic(o->learn_out, text, strlen(text), 0644);
 	if (r < 0)
 		return shim_err(r, "cannot write '%s'", o->learn_out);

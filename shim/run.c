@@ -290,7 +290,7 @@ static int policy_prepare(struct launch *l)
 {
 	const struct run_opts *o = l->opts;
 	struct sg_policy_error perr = { 0 };
-	scmp_filter_ctx ctx = NULL;
+	_cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
 	int r;
 
 	if (o->learn_out)
@@ -332,7 +332,6 @@ static int policy_prepare(struct launch *l)
 			r = -errno;
 	} else
 		r = policy_export_bpf(ctx, &l->prog);
-	seccomp_release(ctx);
 	if (r < 0)
 		return shim_err(r, "policy '%s': cannot export the filter", l->policy_path);
 	return 0;

@@ -62,9 +62,6 @@ _printf_(2, 3) int shim_err(int r, const char *fmt, ...);
 _printf_(1, 2) void shim_info(const char *fmt, ...);
 /* -v: whether shim_info() prints. */
 void shim_log_verbose(bool on);
-/* The older spelling learn.c still uses (shim_err(0, ...) returning r); learn.c is
- * being changed elsewhere and moves to shim_err() after that. */
-#define shim_errx(r, ...) (shim_err(0, __VA_ARGS__), (r))
 
 /* run.c */
 

@@ -138,6 +138,26 @@ Test(live, a_failed_learn_write_keeps_the_old_policy)
 	closedir(d);
 }
 
+Test(live, a_learning_run_that_fails_makes_no_output_file)
+{
+	const char *out = sg_strf("%s/never.policy", sg_dir());
+	const char *bad = sg_strf("%s/no-daemon.sock", sg_dir());
+	const char *learn[] = { sg_run_path(), "-s", bad, "--learn", out, "--",
+				sg_target("exit_with"), "0", NULL };
+	const char *nodir[] = { sg_run_path(), "-s", sg_sock(), "--learn",
+				sg_strf("%s/missing/x.policy", sg_dir()), "--",
+				sg_target("exit_with"), "0", NULL };
+	struct sg_result *r;
+
+	sg_require_mechanism("notify", "sysgate-run --learn is notify only");
+	r = sg_run(learn, NULL);
+	cr_expect(sg_exited(r, 125), "no daemon at -s: %s", r->err);
+	cr_expect(access(out, F_OK) < 0 && errno == ENOENT, "'%s' was made by a failed run", out);
+	r = sg_run(nodir, NULL);
+	cr_expect(sg_exited(r, 125), "%s", r->err);
+	cr_expect(strstr(r->err, "missing/x.policy': No such file or directory"), "%s", r->err);
+}
+
 Test(live, sysgatectl_learn_reads_a_running_swappable_session)
 {
 	struct sg_proc *p = sg_stepper(sg_policy("allow", "version 1\ndefault allow\n"),
