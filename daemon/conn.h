@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Control connections (control.c): who the peer is, what waits to be sent to it. */
+/* Control connections (control.c, request.c): who the peer is, what waits to be sent to it. */
 #pragma once
 
 #include <stdbool.h>
@@ -55,3 +55,10 @@ int conn_send(struct conn *c, const void *pkt, size_t len, bool record);
 void conn_close(struct conn *c);
 /* Whether the peer may see what uid owns: root sees all, others their own. */
 bool conn_may_see(const struct conn *c, uid_t owner);
+
+/* request.c */
+
+/* One decoded message; owns m->fds. */
+void request_dispatch(struct conn *c, struct sg_msg *m);
+/* A malformed message or a protocol violation: ERROR, `refused`, close. */
+void request_refuse(struct conn *c, int error, const char *request, const char *reason);
