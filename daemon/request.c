@@ -224,11 +224,58 @@ static void handle_subscribe(struct conn *c, uint64_t session, uint32_t flags)
 		(void)send_end(c);
 }
 
-/* One decoded message; owns m->fds. */
-void request_dispatch(struct conn *c, struct sg_msg *m)
+/* HELLO, the first message of a connection: it sets the peer's role. */
+static void handle_hello(struct conn *c, const struct sg_msg *m)
+{
+	if (m->type != SG_MSG_HELLO) {
+		request_refuse(c, -EPROTO, proto_type_name(m->type),
+			       "the first message must be hello");
+		return;
+	}
+	c->role = m->u.hello.role;
+	(void)send_ack(c, 0);
+}
+
+/* Whether a peer that said hello may make request m now; refused (and closed) if not. */
+static bool request_allowed(struct conn *c, const struct sg_msg *m)
 {
 	const char *name = proto_type_name(m->type);
 	bool shim = c->role == SG_ROLE_SHIM, client = c->role == SG_ROLE_CLIENT;
+
+	switch (m->type) {
+	case SG_MSG_HELLO:
+		request_refuse(c, -EPROTO, name, "duplicate hello");
+		return false;
+	case SG_MSG_REGISTER:
+		request_refuse(c, -EPERM, name, "register needs the shim role");
+		return false;
+	case SG_MSG_STATUS_REQ:
+	case SG_MSG_SESSIONS_REQ:
+	case SG_MSG_SESSION_REQ:
+	case SG_MSG_STATS_REQ:
+	case SG_MSG_SUBSCRIBE:
+	case SG_MSG_SESSION_MODE:
+	case SG_MSG_POLICY_LOAD:
+	case SG_MSG_LEARN_REQ:
+		if (!client && !(shim && m->type == SG_MSG_LEARN_REQ)) {
+			request_refuse(c, -EPERM, name, "queries need the client role");
+			return false;
+		}
+		if (c->follow) {
+			request_refuse(c, -EPROTO, name, "no requests while following records");
+			return false;
+		}
+		return true;
+	default:
+		request_refuse(c, -EPROTO, name, "not a request");
+		return false;
+	}
+}
+
+/* One decoded message; owns m->fds. */
+void request_dispatch(struct conn *c, struct sg_msg *m)
+{
+	bool shim = c->role == SG_ROLE_SHIM;
 
 	if (m->type == SG_MSG_REGISTER && shim) {
 		handle_register(c, m);
@@ -240,42 +287,11 @@ void request_dispatch(struct conn *c, struct sg_msg *m)
 	}
 	proto_close_fds(m->fds, m->n_fds);
 	if (c->role == SG_ROLE_NONE) {
-		if (m->type != SG_MSG_HELLO) {
-			request_refuse(c, -EPROTO, name, "the first message must be hello");
-			return;
-		}
-		c->role = m->u.hello.role;
-		(void)send_ack(c, 0);
+		handle_hello(c, m);
 		return;
 	}
-	switch (m->type) {
-	case SG_MSG_HELLO:
-		request_refuse(c, -EPROTO, name, "duplicate hello");
+	if (!request_allowed(c, m))
 		return;
-	case SG_MSG_REGISTER:
-		request_refuse(c, -EPERM, name, "register needs the shim role");
-		return;
-	case SG_MSG_STATUS_REQ:
-	case SG_MSG_SESSIONS_REQ:
-	case SG_MSG_SESSION_REQ:
-	case SG_MSG_STATS_REQ:
-	case SG_MSG_SUBSCRIBE:
-	case SG_MSG_SESSION_MODE:
-	case SG_MSG_POLICY_LOAD:
-	case SG_MSG_LEARN_REQ:
-		if (!client && !(shim && m->type == SG_MSG_LEARN_REQ)) {
-			request_refuse(c, -EPERM, name, "queries need the client role");
-			return;
-		}
-		if (c->follow) {
-			request_refuse(c, -EPROTO, name, "no requests while following records");
-			return;
-		}
-		break;
-	default:
-		request_refuse(c, -EPROTO, name, "not a request");
-		return;
-	}
 	switch (m->type) {
 	case SG_MSG_STATUS_REQ:
 		handle_status(c);
