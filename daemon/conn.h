@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Control connections (control.c): who the peer is, what waits to be sent to it. */
+/* Control connections (control.c, request.c): who the peer is, what waits to be sent to it. */
 #pragma once
 
 #include <stdbool.h>
@@ -59,3 +59,10 @@ bool conn_may_see(const struct conn *c, uid_t owner);
 /* The policy of s kills process pid next: send KILLED to the shim whose child it is, if
  * that shim asked, first, so that the news is there when the shim sees the death. */
 void conn_tell_killed(const struct session *s, pid_t pid);
+
+/* request.c */
+
+/* One decoded message; owns m->fds. */
+void request_dispatch(struct conn *c, struct sg_msg *m);
+/* A malformed message or a protocol violation: ERROR, `refused`, close. */
+void request_refuse(struct conn *c, int error, const char *request, const char *reason);

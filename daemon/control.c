@@ -1,12 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The control socket: accept shims and clients, identify each peer by
- * SO_PEERCRED (and SO_PEERPIDFD), never by what it says, and serve its
- * requests.  The first message must be HELLO; a malformed message or a
- * protocol violation gets an ERROR with the reason, a `refused` record, and
- * the connection closed.  Sends never block: a full peer gets its packets
- * queued (a subscriber that falls SG_CONN_QUEUE_MAX behind is dropped) and is
- * not read from until the queue drains.
+ * SO_PEERCRED (and SO_PEERPIDFD), never by what it says, read its messages
+ * (request.c serves them) and send the replies.  Sends never block: a full peer
+ * gets its packets queued (a subscriber that falls SG_CONN_QUEUE_MAX behind is
+ * dropped) and is not read from until the queue drains.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,12 +14,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "config.h"
 #include "conn.h"
 #include "daemon.h"
 #include "log.h"
 #include "proc.h"
-#include "mech/mech.h"
 
 #define CONN_READ_BATCH 16 /* requests read per wake-up of one connection */
 
@@ -31,7 +27,7 @@ bool conn_may_see(const struct conn *c, uid_t owner)
 	return c->uid == 0 || c->uid == owner;
 }
 
-/* KILLED to the shim whose child pid is, if it asked; see daemon.h. */
+/* KILLED to the shim whose child pid is, if it asked; see conn.h. */
 void conn_tell_killed(const struct session *s, pid_t pid)
 {
 	uint8_t pkt[sizeof(struct sg_hdr) + sizeof(struct sg_msg_session_req)];
@@ -180,45 +176,6 @@ static void conn_write_cb(evutil_socket_t fd, short what, void *arg)
 		event_add(c->ev_read, NULL);
 }
 
-static int send_ack(struct conn *c, uint64_t value)
-{
-	uint8_t pkt[64];
-	ssize_t n = proto_encode_ack(pkt, sizeof(pkt), value);
-
-	return n < 0 ? (int)n : conn_send(c, pkt, (size_t)n, false);
-}
-
-static int send_error(struct conn *c, int error, const char *reason)
-{
-	ssize_t n = proto_encode_error(c->d->obuf, SG_MSG_MAX, error, reason);
-
-	return n < 0 ? (int)n : conn_send(c, c->d->obuf, (size_t)n, false);
-}
-
-static int send_end(struct conn *c)
-{
-	uint8_t pkt[64];
-	ssize_t n = proto_encode_empty(pkt, sizeof(pkt), SG_MSG_END);
-
-	return n < 0 ? (int)n : conn_send(c, pkt, (size_t)n, false);
-}
-
-/* A malformed message or a protocol violation: ERROR, `refused`, close. */
-static void refuse(struct conn *c, int error, const char *request, const char *reason)
-{
-	if (audit_refused(c->d, c, request, reason) != -EAGAIN) /* the journal is limited too */
-		log_warn(0, "pid %d uid %u: %s refused: %s, closing the connection", (int)c->pid,
-			 (unsigned)c->uid, request, reason);
-	if (!c->dead)
-		(void)send_error(c, error, reason);
-	if (c->dead)
-		return;
-	if (c->n_queued == 0)
-		conn_close(c);
-	else
-		c->close_when_flushed = true;
-}
-
 /* The type named in a packet's header, for a message that did not decode. */
 static const char *request_name(const uint8_t *buf, size_t len)
 {
@@ -230,254 +187,6 @@ static const char *request_name(const uint8_t *buf, size_t len)
 	if (hdr.magic != SG_PROTO_MAGIC || hdr.type == SG_MSG_NONE || hdr.type >= SG_MSG_TYPE_MAX)
 		return "malformed message";
 	return proto_type_name(hdr.type);
-}
-
-static void handle_register(struct conn *c, struct sg_msg *m)
-{
-	char reason[SG_REASON_MAX];
-	uint64_t id = 0;
-	int r;
-
-	r = session_register(c->d, c, m, TAKE_FD(m->fds[0]), reason, sizeof(reason), &id);
-	if (r < 0) {
-		size_t l = strcspn(reason, "\n");
-
-		if (audit_refused(c->d, c, "register", reason) != -EAGAIN)
-			log_info("pid %d uid %u: session refused: %.*s", (int)c->pid,
-				 (unsigned)c->uid, (int)l, reason);
-		(void)send_error(c, r, reason);
-		return;
-	}
-	if (m->u.reg.mechanism == SG_MECH_TRAP)
-		trap_link(session_find(c->d, id), c);
-	(void)send_ack(c, id);
-}
-
-static void handle_status(struct conn *c)
-{
-	struct sysgated *d = c->d;
-	struct sg_msg_status st = { 0 };
-	struct session *s;
-	ssize_t n;
-
-	st.pid = (uint32_t)getpid();
-	TAILQ_FOREACH(s, &d->sessions, entry)
-		if (conn_may_see(c, s->uid))
-			st.n_sessions++;
-	st.uptime_usec = mono_usec() - d->start_mono_usec;
-	st.notifications = d->notifications;
-	st.records = d->audit.records;
-	st.records_failed = d->audit.records_failed;
-	n = proto_encode_status(d->obuf, SG_MSG_MAX, &st, SG_VERSION);
-	if (n > 0)
-		(void)conn_send(c, d->obuf, (size_t)n, false);
-}
-
-static int send_session(struct conn *c, const struct session *s)
-{
-	struct sg_msg_session m = { 0 };
-	ssize_t n;
-
-	m.id = s->id;
-	m.started_usec = s->started_usec;
-	memcpy(m.counts, s->counts, sizeof(m.counts));
-	m.target_pid = (uint32_t)s->target_pid;
-	m.uid = s->uid;
-	m.gid = s->gid;
-	m.mechanism = s->mech;
-	m.state = session_state(s);
-	m.flags = (s->policy->audit_mode ? SG_SESSION_AUDIT : 0) |
-		  ((s->compile_flags & SG_COMPILE_ROUTE_ALL) ? SG_SESSION_ROUTES_ALL : 0) |
-		  ((s->reg_flags & SG_REG_LEARN) ? SG_SESSION_LEARNING : 0);
-	n = proto_encode_session(c->d->obuf, SG_MSG_MAX, &m, s->policy->file);
-	return n < 0 ? (int)n : conn_send(c, c->d->obuf, (size_t)n, false);
-}
-
-/* A session the peer may see, or NULL: another uid's session does not exist for it. */
-static struct session *visible_session(struct conn *c, uint64_t id)
-{
-	struct session *s = session_find(c->d, id);
-
-	return s && conn_may_see(c, s->uid) ? s : NULL;
-}
-
-/* A request of swap.c or learn.c: 0, or ERROR with their reason. */
-static void handle_change(struct conn *c, const struct sg_msg *m)
-{
-	char reason[SG_REASON_MAX] = "";
-	int r;
-
-	if (m->type == SG_MSG_SESSION_MODE)
-		r = swap_session_mode(c->d, c, m->u.session_mode.id, m->u.session_mode.audit,
-				      reason, sizeof(reason));
-	else if (m->type == SG_MSG_POLICY_LOAD)
-		r = swap_policy_load(c->d, c, m, reason, sizeof(reason));
-	else {
-		r = learn_send(c->d, c, m->u.session_req.id, reason, sizeof(reason));
-		if (r >= 0 || c->dead)
-			return;
-	}
-	if (r < 0)
-		(void)send_error(c, r, reason[0] ? reason : strerror(-r));
-	else
-		(void)send_ack(c, 0);
-}
-
-static void handle_sessions(struct conn *c)
-{
-	struct session *s;
-
-	TAILQ_FOREACH(s, &c->d->sessions, entry)
-		if (conn_may_see(c, s->uid) && send_session(c, s) < 0)
-			return;
-	(void)send_end(c);
-}
-
-static void handle_session(struct conn *c, uint64_t id)
-{
-	struct session *s = visible_session(c, id);
-
-	if (!s)
-		(void)send_error(c, -ENOENT, "no such session");
-	else
-		(void)send_session(c, s);
-}
-
-static int send_stats(struct conn *c, const struct session *s)
-{
-	for (size_t i = 0; i < s->stats.cap; i++) {
-		const struct stat_row *row = &s->stats.rows[i];
-		struct sg_msg_stat st = { 0 };
-		uint8_t pkt[128];
-		ssize_t n;
-		int r;
-
-		if (!row->used)
-			continue;
-		st.session_id = s->id;
-		memcpy(st.counts, row->counts, sizeof(st.counts));
-		st.arch = row->arch;
-		st.nr = row->nr;
-		n = proto_encode_stat(pkt, sizeof(pkt), &st);
-		if (n < 0)
-			return (int)n;
-		r = conn_send(c, pkt, (size_t)n, false);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
-static void handle_stats(struct conn *c, uint64_t id)
-{
-	struct session *s;
-
-	if (id != 0) {
-		s = visible_session(c, id);
-		if (!s) {
-			(void)send_error(c, -ENOENT, "no such session");
-			return;
-		}
-		if (send_stats(c, s) < 0)
-			return;
-	} else {
-		TAILQ_FOREACH(s, &c->d->sessions, entry)
-			if (conn_may_see(c, s->uid) && send_stats(c, s) < 0)
-				return;
-	}
-	(void)send_end(c);
-}
-
-static void handle_subscribe(struct conn *c, uint64_t session, uint32_t flags)
-{
-	/* Records are filtered by what the peer may see: no error for a session it may not. */
-	if (send_ack(c, 0) < 0)
-		return;
-	if ((flags & SG_SUB_BACKLOG) && audit_backlog(c->d, c, session) < 0)
-		return;
-	if (flags & SG_SUB_FOLLOW) {
-		c->follow = true;
-		c->sub_session = session;
-	} else
-		(void)send_end(c);
-}
-
-/* One decoded message; owns m->fds. */
-static void dispatch(struct conn *c, struct sg_msg *m)
-{
-	const char *name = proto_type_name(m->type);
-	bool shim = c->role == SG_ROLE_SHIM, client = c->role == SG_ROLE_CLIENT;
-
-	if (m->type == SG_MSG_REGISTER && shim) {
-		handle_register(c, m);
-		return;
-	}
-	if (m->type == SG_MSG_TRAP_CALL && shim) {
-		trap_handle_call(c, &m->u.trap_call);
-		return;
-	}
-	proto_close_fds(m->fds, m->n_fds);
-	if (c->role == SG_ROLE_NONE) {
-		if (m->type != SG_MSG_HELLO) {
-			refuse(c, -EPROTO, name, "the first message must be hello");
-			return;
-		}
-		c->role = m->u.hello.role;
-		c->tell_killed = c->role == SG_ROLE_SHIM &&
-				 (m->u.hello.flags & SG_HELLO_TELL_KILLED);
-		(void)send_ack(c, 0);
-		return;
-	}
-	switch (m->type) {
-	case SG_MSG_HELLO:
-		refuse(c, -EPROTO, name, "duplicate hello");
-		return;
-	case SG_MSG_REGISTER:
-		refuse(c, -EPERM, name, "register needs the shim role");
-		return;
-	case SG_MSG_STATUS_REQ:
-	case SG_MSG_SESSIONS_REQ:
-	case SG_MSG_SESSION_REQ:
-	case SG_MSG_STATS_REQ:
-	case SG_MSG_SUBSCRIBE:
-	case SG_MSG_SESSION_MODE:
-	case SG_MSG_POLICY_LOAD:
-	case SG_MSG_LEARN_REQ:
-		if (!client && !(shim && m->type == SG_MSG_LEARN_REQ)) {
-			refuse(c, -EPERM, name, "queries need the client role");
-			return;
-		}
-		if (c->follow) {
-			refuse(c, -EPROTO, name, "no requests while following records");
-			return;
-		}
-		break;
-	default:
-		refuse(c, -EPROTO, name, "not a request");
-		return;
-	}
-	switch (m->type) {
-	case SG_MSG_STATUS_REQ:
-		handle_status(c);
-		break;
-	case SG_MSG_SESSIONS_REQ:
-		handle_sessions(c);
-		break;
-	case SG_MSG_SESSION_REQ:
-		handle_session(c, m->u.session_req.id);
-		break;
-	case SG_MSG_STATS_REQ:
-		handle_stats(c, m->u.stats_req.session_id);
-		break;
-	case SG_MSG_SESSION_MODE:
-	case SG_MSG_POLICY_LOAD:
-	case SG_MSG_LEARN_REQ:
-		handle_change(c, m);
-		break;
-	default:
-		handle_subscribe(c, m->u.subscribe.session_id, m->u.subscribe.flags);
-		break;
-	}
 }
 
 static void conn_read_cb(evutil_socket_t fd, short what, void *arg)
@@ -498,7 +207,8 @@ static void conn_read_cb(evutil_socket_t fd, short what, void *arg)
 		if (n == -EAGAIN)
 			return;
 		if (n == -EMSGSIZE) {
-			refuse(c, -EMSGSIZE, "malformed message", "message or its fds too large");
+			request_refuse(c, -EMSGSIZE, "malformed message",
+				       "message or its fds too large");
 			return;
 		}
 		if (n <= 0) { /* EOF or a dead peer */
@@ -511,10 +221,11 @@ static void conn_read_cb(evutil_socket_t fd, short what, void *arg)
 		r = proto_decode(d->buf, (size_t)n, fds, n_fds, &m, &reason);
 		if (r < 0) {
 			proto_close_fds(fds, n_fds);
-			refuse(c, r, request_name(d->buf, (size_t)n), reason ? reason : "malformed");
+			request_refuse(c, r, request_name(d->buf, (size_t)n),
+				       reason ? reason : "malformed");
 			return;
 		}
-		dispatch(c, &m);
+		request_dispatch(c, &m);
 	}
 }
 

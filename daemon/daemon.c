@@ -62,27 +62,36 @@ uint64_t mono_usec(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-/* mkdir the parent directory of path (mode), and its own parents (0755), when missing. */
-int mkdir_parent(const char *path, mode_t mode)
+/* Make sure the directory path is in exists: only the daemon's own one (owned's, e.g.
+ * /run/sysgate for SG_DEFAULT_SOCKET) is created, with mode; any other must exist.
+ * Logs why not. */
+int parent_dir_prepare(const char *path, const char *owned, mode_t mode)
 {
-	_cleanup_free_ char *dir = strdup(path);
-	char *slash;
-	int r;
+	_cleanup_free_ char *dir = strdup(path), *own = strdup(owned);
+	char *slash, *own_slash;
+	struct stat st;
 
-	if (!dir)
-		return -ENOMEM;
+	if (!dir || !own)
+		return log_err(-ENOMEM, "out of memory");
 	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
+	if (!slash || slash == dir) /* the working directory, or / */
 		return 0;
 	*slash = '\0';
-	if (mkdir(dir, mode) == 0 || errno == EEXIST)
-		return 0;
-	if (errno != ENOENT)
-		return negative_errno();
-	r = mkdir_parent(dir, 0755);
-	if (r < 0)
-		return r;
-	return mkdir(dir, mode) == 0 || errno == EEXIST ? 0 : negative_errno();
+	own_slash = strrchr(own, '/');
+	if (own_slash)
+		*own_slash = '\0';
+	/* a directory created silently anywhere, as root, would hide a mistyped path */
+	if (own_slash && strcmp(dir, own) == 0 && mkdir(dir, mode) < 0 && errno != EEXIST)
+		return log_err(negative_errno(), "cannot create the directory '%s'", dir);
+	if (stat(dir, &st) < 0) {
+		if (errno == ENOENT)
+			return log_err(-ENOENT, "cannot use '%s': directory '%s' does not exist",
+				       path, dir);
+		return log_err(negative_errno(), "cannot use '%s': directory '%s'", path, dir);
+	}
+	if (!S_ISDIR(st.st_mode))
+		return log_err(-ENOTDIR, "cannot use '%s': '%s' is not a directory", path, dir);
+	return 0;
 }
 
 static int getsockopt_int(int fd, int opt, int *ret)
@@ -167,16 +176,16 @@ static int socket_set_group(const char *path, const char *name)
 	return 0;
 }
 
-/* Listen on the configured path: parent directory made, group set. */
+/* Listen on the configured path (its directory exists, or is our own), group set. */
 static int socket_create(struct sysgated *d)
 {
 	const char *path = d->cfg.socket_path ? d->cfg.socket_path : SG_DEFAULT_SOCKET;
 	struct stat st;
 	int fd, r;
 
-	r = mkdir_parent(path, 0755);
+	r = parent_dir_prepare(path, SG_DEFAULT_SOCKET, 0755);
 	if (r < 0)
-		return log_err(r, "cannot create the directory of '%s'", path);
+		return r;
 	fd = proto_listen(path, d->cfg.socket_mode);
 	if (fd < 0)
 		return log_err(fd, "cannot listen on '%s'", path);

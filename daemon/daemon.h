@@ -89,8 +89,9 @@ struct sysgated *daemon_free(struct sysgated *d);
 int daemon_run(const struct sg_config *cfg, int ready_fd);
 /* exit_when_idle: leave the loop when the last session has gone. */
 void daemon_check_idle(struct sysgated *d);
-/* mkdir the parent directory of path (mode), and its own parents (0755), when missing. */
-int mkdir_parent(const char *path, mode_t mode);
+/* Make sure path's directory exists: created (mode) only when it is owned's (the
+ * daemon's runtime directory), refused otherwise; logs why not. */
+int parent_dir_prepare(const char *path, const char *owned, mode_t mode);
 /* CLOCK_REALTIME / CLOCK_MONOTONIC in microseconds. */
 uint64_t now_usec(void);
 uint64_t mono_usec(void);

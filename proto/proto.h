@@ -264,7 +264,7 @@ struct sg_msg {
 	unsigned n_fds;
 };
 
-/* msg.c */
+/* msg_encode.c */
 
 /* Encoders write one whole packet into buf and return its length, or -EMSGSIZE
  * when it does not fit (or a string exceeds SG_STR_MAX), -EINVAL on a bad argument. */
@@ -305,12 +305,17 @@ ssize_t proto_encode_trap_call(void *buf, size_t size, const struct sg_msg_trap_
 ssize_t proto_encode_trap_verdict(void *buf, size_t size, enum sg_trap_action action,
 				  int64_t value);
 
+/* msg_decode.c */
+
 /* Validate and decode one packet with the fds that came with it.  Checks magic,
  * version, type, exact lengths, enum ranges, reserved fields, string termination
  * and the fd count the type allows.  On failure returns -EBADMSG (or -EPROTO for
  * a version mismatch) and sets *ret_reason to a static string; fds are not closed. */
 int proto_decode(const void *buf, size_t len, const int *fds, size_t n_fds, struct sg_msg *ret,
 		 const char **ret_reason);
+
+/* msg.c */
+
 /* Name of a message type, for diagnostics ("register"); "unknown" when out of range. */
 const char *proto_type_name(uint16_t type);
 const char *proto_mechanism_name(uint32_t mech); /* "notify", "trace", "trap" or NULL */

@@ -112,15 +112,18 @@ int audit_out_append(struct sysgated *d, const char *text, size_t len)
 	return r;
 }
 
+/* Open the log file, in its existing directory or our own; logs why not. */
 static int open_log(const char *path)
 {
 	int fd, r;
 
-	r = mkdir_parent(path, 0750);
+	r = parent_dir_prepare(path, SG_DEFAULT_AUDIT_LOG, 0750);
 	if (r < 0)
 		return r;
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
-	return fd < 0 ? negative_errno() : fd;
+	if (fd < 0)
+		return log_err(negative_errno(), "cannot open the audit log '%s'", path);
+	return fd;
 }
 
 /* Open the audit destination from the config. */
@@ -146,7 +149,7 @@ int audit_open(struct sysgated *d)
 	}
 	fd = open_log(cfg->audit_path);
 	if (fd < 0)
-		return log_err(fd, "cannot open the audit log '%s'", cfg->audit_path);
+		return fd;
 	a->fd = fd;
 	a->own_fd = true;
 	a->path = cfg->audit_path;
@@ -166,7 +169,7 @@ int audit_reopen(struct sysgated *d)
 	(void)audit_flush(d); /* what was written before the rotation goes to the old file */
 	fd = open_log(a->path);
 	if (fd < 0)
-		return log_warn(fd, "audit: cannot reopen '%s', keeping the old file", a->path);
+		return log_warn(fd, "audit: reopening '%s' failed, keeping the old file", a->path);
 	safe_close(a->fd);
 	a->fd = fd;
 	log_info("audit: reopened '%s'", a->path);

@@ -294,7 +294,6 @@ static int map_init(struct sysgated *d)
 	if (!m->ev_sigchld || event_add(m->ev_sigchld, NULL) < 0) {
 		if (m->ev_sigchld)
 			event_free(m->ev_sigchld);
-	safe_close(m->sigfd);
 		safe_close(m->sigfd);
 		free(m);
 		return -ENOMEM;

@@ -2,7 +2,8 @@
 /*
  * daemon.c: sysgated_run() in a forked child, as sysgate-run's embedded mode
  * and as the system daemon run it: leaving when the last session has ended,
- * and a clean SIGTERM that removes the socket and the pidfile it created.
+ * a clean SIGTERM that removes the socket and the pidfile it created, and the
+ * directories it may create (its own) or must find.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,10 +31,15 @@ static void daemon_cleanup(void)
 	if (dt.pidfile[0])
 		unlink(dt.pidfile);
 	if (dt.dir[0]) {
-		char run[96];
+		char path[128];
 
-		snprintf(run, sizeof(run), "%s/run", dt.dir);
-		rmdir(run); /* the socket's directory, made by the daemon */
+		/* what the directory tests make, or must not */
+		snprintf(path, sizeof(path), "%s/own", dt.dir);
+		rmdir(path);
+		snprintf(path, sizeof(path), "%s/file", dt.dir);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/missing", dt.dir);
+		rmdir(path);
 		rmdir(dt.dir);
 	}
 	th_cleanup();
@@ -43,7 +49,7 @@ static void make_dir(void)
 {
 	snprintf(dt.dir, sizeof(dt.dir), "/tmp/sg-daemon-XXXXXX");
 	cr_assert_not_null(mkdtemp(dt.dir));
-	snprintf(dt.sock, sizeof(dt.sock), "%s/run/sock", dt.dir);
+	snprintf(dt.sock, sizeof(dt.sock), "%s/sock", dt.dir);
 	snprintf(dt.pidfile, sizeof(dt.pidfile), "%s/pid", dt.dir);
 }
 
@@ -99,7 +105,6 @@ Test(daemon, embedded_daemon_leaves_when_its_last_session_ends, .fini = daemon_c
 
 	cr_assert_not_null(buf);
 	make_dir();
-	snprintf(dt.sock, sizeof(dt.sock), "%s/sock", dt.dir);
 	sysgated_config_init(&cfg);
 	cfg.listen_fd = proto_listen(dt.sock, 0600);
 	cr_assert_geq(cfg.listen_fd, 0);
@@ -152,7 +157,7 @@ Test(daemon, sigterm_removes_the_socket_and_the_pidfile, .fini = daemon_cleanup)
 
 	make_dir();
 	sysgated_config_init(&cfg);
-	cfg.socket_path = dt.sock; /* in a directory the daemon creates */
+	cfg.socket_path = dt.sock;
 	cfg.socket_mode = 0600;
 	cfg.pidfile = dt.pidfile;
 	cfg.audit_path = "/dev/null";
@@ -193,4 +198,70 @@ Test(daemon, a_given_fd_that_is_not_a_listening_socket_is_refused, .fini = daemo
 	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 1, "status 0x%x", status);
 	close(p[0]);
 	close(p[1]);
+}
+
+Test(daemon, only_the_owned_directory_is_created, .fini = daemon_cleanup)
+{
+	char own[96], missing[96], file[96], here[96];
+	char owned[128], in_own[128], in_missing[128], in_file[128];
+	struct stat st;
+
+	make_dir();
+	snprintf(own, sizeof(own), "%s/own", dt.dir);
+	snprintf(owned, sizeof(owned), "%s/default.sock", own);
+	snprintf(in_own, sizeof(in_own), "%s/other.sock", own);
+	snprintf(missing, sizeof(missing), "%s/missing", dt.dir);
+	snprintf(in_missing, sizeof(in_missing), "%s/sub/x.sock", missing);
+	snprintf(file, sizeof(file), "%s/file", dt.dir);
+	snprintf(in_file, sizeof(in_file), "%s/x.sock", file);
+	snprintf(here, sizeof(here), "%s/x.sock", dt.dir);
+	cr_assert_eq(close(open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)), 0);
+
+	cr_expect_eq(parent_dir_prepare(in_missing, owned, 0755), -ENOENT);
+	cr_expect(lstat(missing, &st) < 0 && errno == ENOENT, "'%s' was created", missing);
+	cr_expect_eq(parent_dir_prepare(in_file, owned, 0755), -ENOTDIR);
+	cr_expect_eq(parent_dir_prepare(here, owned, 0755), 0);
+	/* the directory of the default path is the daemon's: made on demand, with its mode */
+	cr_expect_eq(parent_dir_prepare(in_own, owned, 0750), 0);
+	cr_assert_eq(lstat(own, &st), 0, "'%s' was not created", own);
+	cr_expect(S_ISDIR(st.st_mode));
+	cr_expect_eq(st.st_mode & 0777, 0750);
+	cr_expect_eq(parent_dir_prepare(owned, owned, 0750), 0, "an existing one is fine");
+}
+
+Test(daemon, a_socket_in_a_missing_directory_is_refused, .fini = daemon_cleanup)
+{
+	char missing[128], sock[160];
+	struct sg_config cfg;
+	struct stat st;
+	int status;
+
+	make_dir();
+	snprintf(missing, sizeof(missing), "%s/missing", dt.dir);
+	snprintf(sock, sizeof(sock), "%s/run/sock", missing);
+	sysgated_config_init(&cfg);
+	cfg.socket_path = sock;
+	cfg.audit_path = "/dev/null";
+	cfg.log_level = LOG_EMERG;
+	status = wait_child(run_daemon(&cfg));
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 1, "status 0x%x", status);
+	cr_expect(lstat(missing, &st) < 0 && errno == ENOENT, "'%s' was created", missing);
+}
+
+Test(daemon, an_audit_log_in_a_missing_directory_is_refused, .fini = daemon_cleanup)
+{
+	char missing[128], log[160];
+	struct sysgated *d = NULL;
+	struct sg_config cfg;
+	struct stat st;
+
+	make_dir();
+	snprintf(missing, sizeof(missing), "%s/missing", dt.dir);
+	snprintf(log, sizeof(log), "%s/log/audit.log", missing);
+	sysgated_config_init(&cfg);
+	cfg.audit_path = log;
+	cfg.log_level = LOG_EMERG;
+	cr_expect_eq(daemon_new(&cfg, &d), -ENOENT);
+	cr_expect_null(d);
+	cr_expect(lstat(missing, &st) < 0 && errno == ENOENT, "'%s' was created", missing);
 }

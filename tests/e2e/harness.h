@@ -156,6 +156,10 @@ size_t sg_audit_count(const char *key, ...) sg_sentinel_;
 json_object *sg_audit_wait(const char *key, ...) sg_sentinel_;
 /* Wait (bounded) until at least n records match; returns how many there are. */
 size_t sg_audit_wait_n(size_t n, const char *key, ...) sg_sentinel_;
+/* Wait (bounded) until n sessions have ended, so that all of their records are in the log
+ * (syscall records are written in batches, after the command may have exited); fails
+ * otherwise.  Count what a run recorded only after this. */
+void sg_audit_wait_sessions_ended(size_t n);
 
 /* The session id of the nth (from 0) session-start record in the audit log; fails if none. */
 int64_t sg_session_id(size_t nth);

@@ -210,6 +210,14 @@ size_t sg_audit_wait_n(size_t want, const char *key, ...)
 	}
 }
 
+void sg_audit_wait_sessions_ended(size_t n)
+{
+	size_t got = sg_audit_wait_n(n, "event", "session-end", NULL);
+
+	cr_assert_geq(got, n, "%zu of %zu sessions ended; audit log:\n%s", got, n,
+		      sg_jtext(sg_audit()));
+}
+
 int64_t sg_session_id(size_t nth)
 {
 	json_object *audit = sg_audit();

@@ -63,12 +63,14 @@ Test(live, learnt_tar_policy_gives_the_same_output_and_denies_what_tar_did_not_d
 	cr_expect(strstr(text, "\ndefault deny EPERM\n"), "%s", text);
 	cr_expect(strstr(text, "\nexecve allow\n"), "%s", text);
 	cr_expect(strstr(text, "# command: ") && strstr(text, "-cvf /dev/null a b"), "%s", text);
+	sg_audit_wait_sessions_ended(1);
 	cr_expect_eq(sg_audit_count("event", "syscall", NULL), 0, "learning records no call");
 
 	r2 = sg_shim(out, tar, "-C", dir, "-cvf", "/dev/null", "a", "b", NULL);
 	sg_assert_exit(r2, 0);
 	cr_expect_str_eq(r2->out, r1->out);
 	cr_expect_str_eq(r2->out, "a\nb\n");
+	sg_audit_wait_sessions_ended(2);
 	cr_expect_eq(sg_audit_count("event", "syscall", "verdict", "deny", NULL), 0, "%s",
 		     sg_jtext(sg_audit()));
 

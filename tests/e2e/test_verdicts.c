@@ -12,15 +12,6 @@
 
 TestSuite(verdicts, .init = sg_setup_daemon, .fini = sg_teardown, .timeout = 60);
 
-/* Every session so far has ended: all of their records are in the log. */
-static void wait_sessions_ended(size_t n)
-{
-	size_t got = sg_audit_wait_n(n, "event", "session-end", NULL);
-
-	cr_assert_geq(got, n, "%zu of %zu sessions ended; audit log:\n%s", got, n,
-		      sg_jtext(sg_audit()));
-}
-
 static unsigned long long arg_value(json_object *rec, unsigned i)
 {
 	const char *s = sg_jarg(rec, i);
@@ -73,7 +64,7 @@ Test(verdicts, deny_on_an_argument_mask_hits_only_write_opens)
 	sg_assert_exit(rd, 0);
 	cr_expect_str_eq(rd->out, "open=ok\n");
 
-	wait_sessions_ended(2);
+	sg_audit_wait_sessions_ended(2);
 	rec = sg_audit_find("event", "syscall", "syscall", "openat", NULL);
 	cr_assert_not_null(rec, "no openat record; audit log:\n%s", sg_jtext(sg_audit()));
 	cr_expect_str_eq(sg_jstr(rec, "verdict"), "deny", "%s", sg_jtext(rec));
@@ -97,7 +88,7 @@ Test(verdicts, quiet_deny_fails_the_call_without_a_record)
 
 	sg_assert_exit(r, 0);
 	cr_expect_str_eq(r->out, "open=-1 errno=EACCES\n");
-	wait_sessions_ended(1);
+	sg_audit_wait_sessions_ended(1);
 	cr_expect_eq(sg_audit_count("event", "syscall", NULL), 0, "audit log:\n%s",
 		     sg_jtext(sg_audit()));
 }
@@ -125,7 +116,7 @@ Test(verdicts, allowed_call_is_recorded_only_with_log)
 	sg_assert_exit(r, 0);
 	cr_expect(lstat(n2, &st) == 0 && S_ISCHR(st.st_mode), "the allowed mknod made no node");
 
-	wait_sessions_ended(2);
+	sg_audit_wait_sessions_ended(2);
 	cr_expect_eq(sg_audit_count("event", "syscall", NULL), 1, "audit log:\n%s",
 		     sg_jtext(sg_audit()));
 	rec = sg_audit_find("event", "syscall", "syscall", "mknodat", NULL);
@@ -161,7 +152,7 @@ Test(verdicts, errno_action_and_bare_deny)
 	sg_assert_exit(r, 0);
 	r = sg_shim(pol, sg_target("do_open"), file, "O_RDWR", "EPERM", NULL);
 	sg_assert_exit(r, 0);
-	wait_sessions_ended(2);
+	sg_audit_wait_sessions_ended(2);
 	rec = sg_audit_find("event", "syscall", "errno_name", "ENOSPC", NULL);
 	cr_expect(rec && strcmp(sg_jstr(rec, "verdict"), "deny") == 0, "%s",
 		  sg_jtext(sg_audit()));
