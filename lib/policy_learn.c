@@ -114,17 +114,103 @@ static void write_entries(FILE *f, const struct entry *es, size_t n)
 	}
 }
 
+/* What the rows say, merged per syscall name: the entries, the arches seen, the rows whose
+ * number has no name (they cannot be written as a rule and stay denied). */
+struct learnt {
+	struct entry *es;
+	size_t n_es, n_unnamed;
+	uint32_t arches[SG_MAX_ARCHES];
+	unsigned n_arches;
+};
+
+static int note_arch(struct learnt *l, uint32_t arch)
+{
+	for (unsigned k = 0; k < l->n_arches; k++)
+		if (l->arches[k] == arch)
+			return 0;
+	if (l->n_arches == SG_MAX_ARCHES)
+		return -EINVAL;
+	l->arches[l->n_arches++] = arch;
+	return 0;
+}
+
+/* Merge the rows into l->es (allocated for n entries), sorted by name and value. */
+static int collect(const struct sg_learn_row *rows, size_t n, struct learnt *l)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct sg_learn_row *row = &rows[i];
+		uint32_t arch = row_arch(row);
+		struct entry *e = NULL;
+		char name[SG_SYSCALL_NAME_MAX];
+
+		if (!arch_to_name(arch) || row->n_values > SG_LEARN_KEEP_MAX || row->arg >= SG_MAX_ARGS)
+			return -EINVAL;
+		syscall_name(row->arch, row->nr, name, sizeof(name));
+		if (strncmp(name, "nr_", 3) == 0 ||
+		    seccomp_syscall_resolve_name(name) == __NR_SCMP_ERROR) {
+			l->n_unnamed++; /* cannot be written as a rule: stays denied */
+			continue;
+		}
+		if (note_arch(l, arch) < 0)
+			return -EINVAL;
+		for (size_t k = 0; k < l->n_es && !e; k++)
+			if (strcmp(l->es[k].name, name) == 0)
+				e = &l->es[k];
+		if (!e) {
+			e = &l->es[l->n_es++];
+			snprintf(e->name, sizeof(e->name), "%s", name);
+			e->arg = row->arg;
+			e->values_kept = row->n_values > 0 || row->overflow;
+		}
+		e->count += row->count;
+		merge_values(e, row);
+	}
+	if (l->n_es == 0)
+		return -ENOENT;
+	qsort(l->es, l->n_es, sizeof(*l->es), by_name);
+	for (size_t i = 0; i < l->n_es; i++)
+		qsort(l->es[i].values, l->es[i].n_values, sizeof(l->es[i].values[0]), by_value);
+	return 0;
+}
+
+/* The comment block, the version, arch and default lines. */
+static void write_header(FILE *f, const struct learnt *l, const struct sg_learn_opts *o,
+			 const char *def)
+{
+	char date[32] = "unknown date";
+
+	if (o && o->now_usec) {
+		time_t t = (time_t)(o->now_usec / 1000000);
+		struct tm tm;
+
+		if (gmtime_r(&t, &tm))
+			strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	}
+	fputs("# Learnt by sysgate", f);
+	if (o && o->session)
+		fprintf(f, " from session %" PRIu64, o->session);
+	fprintf(f, " on %s.\n# command: ", date);
+	put_comment_text(f, o && o->command ? o->command : "unknown");
+	fputs("\n# Allows every syscall the run made and denies the rest: a code path the run\n"
+	      "# did not take is denied. Review before enforcing.\n", f);
+	if (l->n_unnamed)
+		fprintf(f, "# %zu syscall number%s without a name stay%s denied.\n", l->n_unnamed,
+			l->n_unnamed == 1 ? "" : "s", l->n_unnamed == 1 ? "s" : "");
+	fputs("version 1\narch", f);
+	for (unsigned k = 0; k < l->n_arches; k++)
+		fprintf(f, " %s", arch_to_name(l->arches[k]));
+	fprintf(f, "\ndefault %s\n", def);
+}
+
 int policy_learn_write(const struct sg_learn_row *rows, size_t n, const struct sg_learn_opts *o,
 		       char **ret_text, struct sg_policy_error *err)
 {
 	_cleanup_(policy_freep) struct sg_policy *check = NULL;
 	_cleanup_free_ struct entry *es = NULL;
 	_cleanup_free_ char *text = NULL;
-	uint32_t arches[SG_MAX_ARCHES];
-	unsigned n_arches = 0;
-	size_t n_es = 0, len = 0, n_unnamed = 0;
 	const char *def = o && o->def ? o->def : "deny EPERM";
-	char date[32] = "unknown date";
+	struct learnt l = { 0 };
+	size_t len = 0;
 	FILE *f;
 	int r;
 
@@ -138,71 +224,15 @@ int policy_learn_write(const struct sg_learn_row *rows, size_t n, const struct s
 	es = calloc(n ? n : 1, sizeof(*es));
 	if (!es)
 		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		const struct sg_learn_row *row = &rows[i];
-		uint32_t arch = row_arch(row);
-		struct entry *e = NULL;
-		char name[SG_SYSCALL_NAME_MAX];
-		bool known = false;
-
-		if (!arch_to_name(arch) || row->n_values > SG_LEARN_KEEP_MAX || row->arg >= SG_MAX_ARGS)
-			return -EINVAL;
-		syscall_name(row->arch, row->nr, name, sizeof(name));
-		if (strncmp(name, "nr_", 3) == 0 ||
-		    seccomp_syscall_resolve_name(name) == __NR_SCMP_ERROR) {
-			n_unnamed++; /* cannot be written as a rule: stays denied */
-			continue;
-		}
-		for (unsigned k = 0; k < n_arches && !known; k++)
-			known = arches[k] == arch;
-		if (!known) {
-			if (n_arches == SG_MAX_ARCHES)
-				return -EINVAL;
-			arches[n_arches++] = arch;
-		}
-		for (size_t k = 0; k < n_es && !e; k++)
-			if (strcmp(es[k].name, name) == 0)
-				e = &es[k];
-		if (!e) {
-			e = &es[n_es++];
-			snprintf(e->name, sizeof(e->name), "%s", name);
-			e->arg = row->arg;
-			e->values_kept = row->n_values > 0 || row->overflow;
-		}
-		e->count += row->count;
-		merge_values(e, row);
-	}
-	if (n_es == 0)
-		return -ENOENT;
-	qsort(es, n_es, sizeof(*es), by_name);
-	for (size_t i = 0; i < n_es; i++)
-		qsort(es[i].values, es[i].n_values, sizeof(es[i].values[0]), by_value);
-
-	if (o && o->now_usec) {
-		time_t t = (time_t)(o->now_usec / 1000000);
-		struct tm tm;
-
-		if (gmtime_r(&t, &tm))
-			strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	}
+	l.es = es;
+	r = collect(rows, n, &l);
+	if (r < 0)
+		return r;
 	f = open_memstream(&text, &len);
 	if (!f)
 		return -ENOMEM;
-	fputs("# Learnt by sysgate", f);
-	if (o && o->session)
-		fprintf(f, " from session %" PRIu64, o->session);
-	fprintf(f, " on %s.\n# command: ", date);
-	put_comment_text(f, o && o->command ? o->command : "unknown");
-	fputs("\n# Allows every syscall the run made and denies the rest: a code path the run\n"
-	      "# did not take is denied. Review before enforcing.\n", f);
-	if (n_unnamed)
-		fprintf(f, "# %zu syscall number%s without a name stay%s denied.\n", n_unnamed,
-			n_unnamed == 1 ? "" : "s", n_unnamed == 1 ? "s" : "");
-	fputs("version 1\narch", f);
-	for (unsigned k = 0; k < n_arches; k++)
-		fprintf(f, " %s", arch_to_name(arches[k]));
-	fprintf(f, "\ndefault %s\n", def);
-	write_entries(f, es, n_es);
+	write_header(f, &l, o, def);
+	write_entries(f, es, l.n_es);
 	if (fclose(f) != 0)
 		return -ENOMEM;
 	r = policy_parse(text, len, "learnt policy", &check, err);
