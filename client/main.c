@@ -94,6 +94,31 @@ static int parse_id(const char *s, uint64_t *ret)
 	return 0;
 }
 
+/* The words of command cfg->verb (already counted) into cfg. */
+static int take_words(struct ctl_config *cfg, char **words, int n)
+{
+	if ((cfg->verb == CTL_SESSION || cfg->verb == CTL_LEARN) &&
+	    parse_id(words[1], &cfg->session_id) < 0)
+		return usage_error("invalid session id '%s'", words[1]);
+	if (cfg->verb == CTL_POLICY_LOAD) {
+		if (parse_id(words[2], &cfg->session_id) < 0)
+			return usage_error("invalid session id '%s'", words[2]);
+		cfg->file = words[3];
+	}
+	if (cfg->verb == CTL_POLICY_CHECK || cfg->verb == CTL_POLICY_SHOW ||
+	    cfg->verb == CTL_POLICY_REPLAY)
+		cfg->file = words[2];
+	if (cfg->verb == CTL_POLICY_DIFF) {
+		cfg->file = words[2];
+		cfg->file2 = words[3];
+	}
+	if (cfg->verb == CTL_POLICY_MERGE) {
+		cfg->files = (const char *const *)words + 2;
+		cfg->n_files = (size_t)(n - 2);
+	}
+	return 0;
+}
+
 /* The command words after the options: verb and its arguments. */
 static int parse_command(int n, char **words, struct ctl_config *cfg)
 {
@@ -140,26 +165,7 @@ static int parse_command(int n, char **words, struct ctl_config *cfg)
 		if (verbs[i].n_args >= 0 && n - skip > verbs[i].n_args)
 			return usage_error("unexpected argument '%s'", words[skip + verbs[i].n_args]);
 		cfg->verb = verbs[i].verb;
-		if ((cfg->verb == CTL_SESSION || cfg->verb == CTL_LEARN) &&
-		    parse_id(words[1], &cfg->session_id) < 0)
-			return usage_error("invalid session id '%s'", words[1]);
-		if (cfg->verb == CTL_POLICY_LOAD) {
-			if (parse_id(words[2], &cfg->session_id) < 0)
-				return usage_error("invalid session id '%s'", words[2]);
-			cfg->file = words[3];
-		}
-		if (cfg->verb == CTL_POLICY_CHECK || cfg->verb == CTL_POLICY_SHOW ||
-		    cfg->verb == CTL_POLICY_REPLAY)
-			cfg->file = words[2];
-		if (cfg->verb == CTL_POLICY_DIFF) {
-			cfg->file = words[2];
-			cfg->file2 = words[3];
-		}
-		if (cfg->verb == CTL_POLICY_MERGE) {
-			cfg->files = (const char *const *)words + 2;
-			cfg->n_files = (size_t)(n - 2);
-		}
-		return 0;
+		return take_words(cfg, words, n);
 	}
 	if (strcmp(words[0], "policy") == 0)
 		return usage_error(n < 2 ? "'policy' needs 'check', 'show', 'diff', 'merge', 'replay' or 'load'%s"
