@@ -170,6 +170,38 @@ static int measure_cheap(struct sg_bench *b, long n, int k,
 	return 0;
 }
 
+/* The medians and ratios of the runs measure_paths() made. */
+static void summarize_paths(int runs, double v[8][RUNS_MAX],
+			    double c[4][RUNS_MAX * CHEAP_SAMPLES], struct figures *f)
+{
+	if (!f->no_trace) {
+		f->trace = median(v[3], runs);
+		f->trap = median(v[4], runs);
+		f->sg_trace = median(v[5], runs);
+		f->r_trace = median_ratio(v[5], v[3], runs);
+		f->sg_trap = median(v[6], runs);
+		f->r_trap = median_ratio(v[6], v[4], runs);
+	}
+	/* ratios of runs made one right after the other: this machine's speed shifts in
+	 * phases of a second or so, more than the few per cent compared here */
+	f->r_quiet = median_ratio(v[1], v[0], runs);
+	f->r_logged = median_ratio(v[2], v[0], runs);
+	f->r_learn = median_ratio(v[7], v[0], runs);
+	f->sg_learn = median(v[7], runs);
+	f->r_allow = median_ratio(c[1], c[0], runs * CHEAP_SAMPLES);
+	f->r_allow50 = median_ratio(c[2], c[1], runs * CHEAP_SAMPLES);
+	f->r_unrouted = median_ratio(c[3], c[1], runs * CHEAP_SAMPLES);
+	f->r_unrouted50 = median_ratio(c[3], c[2], runs * CHEAP_SAMPLES);
+	f->raw_notify = median(v[0], runs);
+	f->sg_quiet = median(v[1], runs);
+	f->sg_logged = median(v[2], runs);
+	f->cheap_samples = runs * CHEAP_SAMPLES;
+	f->bare = median(c[0], f->cheap_samples);
+	f->allow = median(c[1], f->cheap_samples);
+	f->allow50 = median(c[2], f->cheap_samples);
+	f->sg_unrouted = median(c[3], f->cheap_samples);
+}
+
 /* Each figure the median of its runs; the kinds interleaved so drift hits all alike. */
 static int measure_paths(const struct opts *o, struct sg_bench *b, struct figures *f)
 {
@@ -214,32 +246,7 @@ static int measure_paths(const struct opts *o, struct sg_bench *b, struct figure
 		if (bench_interrupted)
 			return -EINTR;
 	}
-	if (!f->no_trace) {
-		f->trace = median(v[3], o->runs);
-		f->trap = median(v[4], o->runs);
-		f->sg_trace = median(v[5], o->runs);
-		f->r_trace = median_ratio(v[5], v[3], o->runs);
-		f->sg_trap = median(v[6], o->runs);
-		f->r_trap = median_ratio(v[6], v[4], o->runs);
-	}
-	/* ratios of runs made one right after the other: this machine's speed shifts in
-	 * phases of a second or so, more than the few per cent compared here */
-	f->r_quiet = median_ratio(v[1], v[0], o->runs);
-	f->r_logged = median_ratio(v[2], v[0], o->runs);
-	f->r_learn = median_ratio(v[7], v[0], o->runs);
-	f->sg_learn = median(v[7], o->runs);
-	f->r_allow = median_ratio(c[1], c[0], o->runs * CHEAP_SAMPLES);
-	f->r_allow50 = median_ratio(c[2], c[1], o->runs * CHEAP_SAMPLES);
-	f->r_unrouted = median_ratio(c[3], c[1], o->runs * CHEAP_SAMPLES);
-	f->r_unrouted50 = median_ratio(c[3], c[2], o->runs * CHEAP_SAMPLES);
-	f->raw_notify = median(v[0], o->runs);
-	f->sg_quiet = median(v[1], o->runs);
-	f->sg_logged = median(v[2], o->runs);
-	f->cheap_samples = o->runs * CHEAP_SAMPLES;
-	f->bare = median(c[0], f->cheap_samples);
-	f->allow = median(c[1], f->cheap_samples);
-	f->allow50 = median(c[2], f->cheap_samples);
-	f->sg_unrouted = median(c[3], f->cheap_samples);
+	summarize_paths(o->runs, v, c, f);
 	return 0;
 }
 

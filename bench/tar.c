@@ -138,6 +138,19 @@ static pid_t spawn_script(const struct sg_bench *b, const char *work, int runs, 
 	_exit(127);
 }
 
+/* What the table says when peers-tar.sh was stopped (r < 0) or failed (status st). */
+static char *failure_text(int r, int st)
+{
+	char *why = NULL;
+	int k = r < 0 ? asprintf(&why, "Not measured: peers-tar.sh was stopped (%s).\n",
+				 strerror(-r))
+		      : asprintf(&why, "Not measured: peers-tar.sh failed, exit status %d "
+				       "(its standard error is the bench's).\n",
+				 WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+
+	return k < 0 ? NULL : why;
+}
+
 /* Run peers-tar.sh with runs per case; *ret_md gets its markdown (or why there is none). */
 int tar_run(struct sg_bench *b, int runs, char **ret_md)
 {
@@ -179,17 +192,8 @@ int tar_run(struct sg_bench *b, int runs, char **ret_md)
 		goto out;
 	if (r < 0 || !WIFEXITED(st) || (WEXITSTATUS(st) != 0 && WEXITSTATUS(st) != 77)) {
 		/* its failure is a result to show, not a reason to lose the other tables */
-		char *why = NULL;
-		int k = r < 0 ? asprintf(&why, "Not measured: peers-tar.sh was stopped (%s).\n",
-					 strerror(-r))
-			      : asprintf(&why, "Not measured: peers-tar.sh failed, exit status %d "
-					       "(its standard error is the bench's).\n",
-					 WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
-
-		if (k < 0)
-			why = NULL;
 		free(out);
-		out = why;
+		out = failure_text(r, st);
 		r = out ? 0 : -ENOMEM;
 	}
 out:
