@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "conn.h"
 #include "daemon.h"
 #include "emu/emu.h"
@@ -41,6 +42,7 @@ void sysgated_config_init(struct sg_config *cfg)
 		.pidfile = NULL,
 		.exit_when_idle = false,
 		.log_level = LOG_INFO,
+		.config_path = SG_CONFIG_FILE,
 	};
 }
 
@@ -303,6 +305,27 @@ static int events_setup(struct sysgated *d)
 	return 0;
 }
 
+/* The administrator's bounds on the emulators; a bad file stops the daemon, with where. */
+static int bounds_read(struct sysgated *d)
+{
+	struct sg_policy_error e = { 0 };
+	char msg[1024];
+	int r;
+
+	if (!d->cfg.config_path) {
+		bounds_default(&d->bounds);
+		return 0;
+	}
+	r = bounds_load(d->cfg.config_path, !d->cfg.config_required, &d->bounds, &e);
+	if (r < 0) {
+		policy_error_format(&e, msg, sizeof(msg));
+		msg[strcspn(msg, "\n")] = '\0';
+		log_err(0, "%s", msg);
+		return r;
+	}
+	return 0;
+}
+
 /* Set up the loop, the audit log and the notify sizes; no socket yet.  The
  * daemon owns cfg->listen_fd and cfg->audit_fd from here on, even on failure. */
 int daemon_new(const struct sg_config *cfg, struct sysgated **ret)
@@ -325,6 +348,9 @@ int daemon_new(const struct sg_config *cfg, struct sysgated **ret)
 	d->native_arch = seccomp_arch_native();
 	log_set_level(cfg->log_level);
 
+	r = bounds_read(d);
+	if (r < 0)
+		goto fail;
 	r = audit_open(d);
 	if (r < 0)
 		goto fail;

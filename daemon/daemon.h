@@ -17,6 +17,7 @@
 #include <json-c/json.h>
 
 #include "audit/audit.h"
+#include "emu_bounds.h"
 #include "macro.h"
 #include "policy.h"
 #include "proto.h"
@@ -76,6 +77,7 @@ struct sysgated {
 	struct trace_map *trace; /* trace.c: the tracees; NULL before the first trace session */
 	struct idmap_cache *idmap; /* idmap.c: user namespaces' id maps; NULL before the first */
 	size_t n_learnt; /* connections holding an ended learning session's rows */
+	struct emu_bounds bounds; /* what the emulators may do for non-root owners (--config) */
 };
 
 /* daemon.c */

@@ -24,6 +24,7 @@ enum {
 	OPT_PIDFILE,
 	OPT_FOREGROUND,
 	OPT_VERSION,
+	OPT_CONFIG,
 };
 
 static void usage(FILE *f)
@@ -38,6 +39,8 @@ static void usage(FILE *f)
 		"  --log FILE|-          audit log, JSON lines; '-' is standard output\n"
 		"                        (default %s)\n"
 		"  --pidfile FILE        write the daemon's pid to FILE\n"
+		"  --config FILE         what the emulators may do for sessions of other users\n"
+		"                        (default %s, built-in defaults when it is missing)\n"
 		"  --foreground          do not daemonize; diagnostics go to standard error\n"
 		"  -v, --verbose         debug diagnostics\n"
 		"  -h, --help            show this help and exit\n"
@@ -45,7 +48,7 @@ static void usage(FILE *f)
 		"\n"
 		"A socket passed by systemd (LISTEN_PID/LISTEN_FDS) is used instead of --socket.\n"
 		"SIGTERM/SIGINT stop the daemon cleanly; SIGHUP reopens the audit log.\n",
-		SG_DEFAULT_SOCKET, SG_SOCKET_GROUP, SG_DEFAULT_AUDIT_LOG);
+		SG_DEFAULT_SOCKET, SG_SOCKET_GROUP, SG_DEFAULT_AUDIT_LOG, SG_CONFIG_FILE);
 }
 
 static int parse_mode(const char *s, mode_t *ret)
@@ -86,6 +89,7 @@ static int parse_argv(int argc, char **argv, struct sg_config *cfg, bool *foregr
 		{ "socket-group", required_argument, NULL, OPT_SOCKET_GROUP },
 		{ "log", required_argument, NULL, OPT_LOG },
 		{ "pidfile", required_argument, NULL, OPT_PIDFILE },
+		{ "config", required_argument, NULL, OPT_CONFIG },
 		{ "foreground", no_argument, NULL, OPT_FOREGROUND },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -116,6 +120,10 @@ static int parse_argv(int argc, char **argv, struct sg_config *cfg, bool *foregr
 		case OPT_PIDFILE:
 			cfg->pidfile = optarg;
 			break;
+		case OPT_CONFIG:
+			cfg->config_path = optarg;
+			cfg->config_required = true;
+			break;
 		case OPT_FOREGROUND:
 			*foreground = true;
 			break;
@@ -142,7 +150,7 @@ static int parse_argv(int argc, char **argv, struct sg_config *cfg, bool *foregr
 		*exit_code = 2;
 		return 1;
 	}
-	if (!cfg->socket_path[0] || !cfg->audit_path[0]) {
+	if (!cfg->socket_path[0] || !cfg->audit_path[0] || !cfg->config_path[0]) {
 		fprintf(stderr, "sysgated: empty path\n");
 		*exit_code = 2;
 		return 1;
@@ -201,7 +209,7 @@ static int daemonize(bool keep_stdout)
 
 int main(int argc, char **argv)
 {
-	_cleanup_free_ char *sock = NULL, *log = NULL, *pidfile = NULL;
+	_cleanup_free_ char *sock = NULL, *log = NULL, *pidfile = NULL, *conf = NULL;
 	struct sg_config cfg;
 	bool foreground = false;
 	int exit_code = 0, ready = -EBADF, r;
@@ -216,13 +224,15 @@ int main(int argc, char **argv)
 		sock = absolute(cfg.socket_path);
 		log = strcmp(cfg.audit_path, "-") == 0 ? strdup("-") : absolute(cfg.audit_path);
 		pidfile = cfg.pidfile ? absolute(cfg.pidfile) : NULL;
-		if (!sock || !log || (cfg.pidfile && !pidfile)) {
+		conf = absolute(cfg.config_path);
+		if (!sock || !log || (cfg.pidfile && !pidfile) || !conf) {
 			log_err(-ENOMEM, "cannot resolve the paths");
 			return EXIT_FAILURE;
 		}
 		cfg.socket_path = sock;
 		cfg.audit_path = log;
 		cfg.pidfile = pidfile;
+		cfg.config_path = conf;
 		ready = daemonize(strcmp(log, "-") == 0);
 		if (ready < 0) {
 			log_err(ready, "cannot daemonize");

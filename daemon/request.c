@@ -132,9 +132,11 @@ static void handle_change(struct conn *c, const struct sg_msg *m)
 	if (m->type == SG_MSG_SESSION_MODE)
 		r = swap_session_mode(c->d, c, m->u.session_mode.id, m->u.session_mode.audit,
 				      reason, sizeof(reason));
-	else if (m->type == SG_MSG_POLICY_LOAD)
+	else if (m->type == SG_MSG_POLICY_LOAD) {
 		r = swap_policy_load(c->d, c, m, reason, sizeof(reason));
-	else {
+		if (r < 0 && r != -ENOENT) /* a refused policy is recorded, as a refused REGISTER */
+			(void)audit_refused(c->d, c, "policy-load", reason[0] ? reason : strerror(-r));
+	} else {
 		r = learn_send(c->d, c, m->u.session_req.id, reason, sizeof(reason));
 		if (r >= 0 || c->dead)
 			return;

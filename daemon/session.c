@@ -183,8 +183,21 @@ static bool session_allowed(struct sysgated *d, uid_t uid)
 	return n < SG_SESSIONS_PER_UID;
 }
 
+/* The administrator's bounds apply; see session.h. */
+bool session_bounded_owner(uid_t owner)
+{
+	return geteuid() == 0 && owner != 0;
+}
+
+/* session_bounded_owner() of s's owner; see session.h. */
+bool session_bounded(const struct session *s)
+{
+	return session_bounded_owner(s->uid);
+}
+
 /* What a session may run: the one check of REGISTER and policy load; see session.h. */
-int session_policy_admit(enum sg_mechanism mech, uint32_t reg_flags, const char *name,
+int session_policy_admit(enum sg_mechanism mech, uint32_t reg_flags,
+			 const struct emu_bounds *bounds, const char *name,
 			 size_t name_len, const char *text, size_t text_len,
 			 struct sg_policy **ret, char *reason, size_t size)
 {
@@ -203,6 +216,8 @@ int session_policy_admit(enum sg_mechanism mech, uint32_t reg_flags, const char 
 	/* The emulators work through the notify listener. */
 	if (r >= 0 && mech != SG_MECH_NOTIFY)
 		r = policy_check_no_emulate(p, proto_mechanism_name(mech), &e);
+	if (r >= 0 && bounds)
+		r = bounds_check_policy(bounds, p, &e);
 	if (r < 0) {
 		if (e.msg[0])
 			policy_error_format(&e, reason, size);
@@ -288,8 +303,9 @@ int session_register(struct sysgated *d, const struct conn *c, const struct sg_m
 	r = register_check(d, c, reg, lfd, reason, reason_size);
 	if (r < 0)
 		return r;
-	r = session_policy_admit(reg->mechanism, reg->flags, m->str, m->str_len, m->str2,
-				 m->str2_len, &p, reason, reason_size);
+	r = session_policy_admit(reg->mechanism, reg->flags,
+				 session_bounded_owner(c->uid) ? &d->bounds : NULL, m->str,
+				 m->str_len, m->str2, m->str2_len, &p, reason, reason_size);
 	if (r < 0)
 		return r;
 	if (reg->flags & SG_REG_AUDIT)

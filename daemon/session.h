@@ -69,12 +69,18 @@ struct session {
 
 /* session.c */
 
+/* Whether the administrator's bounds (--config) apply to what is done for owner: a root
+ * daemon's emulators, for a session of another user than root. */
+bool session_bounded_owner(uid_t owner);
+/* session_bounded_owner() of s's owner. */
+bool session_bounded(const struct session *s);
 /* The one door for policies, REGISTER's and policy load's: parse text under name (empty:
  * none) and check what a session of mechanism mech registered with reg_flags may run: the
  * name shorter than SG_POLICY_NAME_MAX, the text within the parser's limits, every action
- * one this build carries out, emulate only under notify, a learning session's policy allows
- * every call.  0 with *ret, or a negative errno and the reason for the ERROR reply. */
-int session_policy_admit(enum sg_mechanism mech, uint32_t reg_flags, const char *name,
+ * one this build carries out, emulate only under notify, emulators within bounds (NULL:
+ * unbounded), a learning session's policy allows every call.  0 with *ret, or a negative errno and the reason for the ERROR reply. */
+int session_policy_admit(enum sg_mechanism mech, uint32_t reg_flags,
+			 const struct emu_bounds *bounds, const char *name,
 			 size_t name_len, const char *text, size_t text_len,
 			 struct sg_policy **ret, char *reason, size_t size);
 /* REGISTER: validate everything, start the session, fill ret_id; on failure a

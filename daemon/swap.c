@@ -337,7 +337,8 @@ int swap_policy_load(struct sysgated *d, const struct conn *c, const struct sg_m
 	if (!s)
 		return -ENOENT;
 	/* What the session may run at all, checked as REGISTER checked it. */
-	r = session_policy_admit(s->mech, s->reg_flags, m->str, m->str_len, m->str2, m->str2_len,
+	r = session_policy_admit(s->mech, s->reg_flags, session_bounded(s) ? &d->bounds : NULL,
+				 m->str, m->str_len, m->str2, m->str2_len,
 				 &np, reason, size);
 	if (r < 0)
 		return r;

@@ -17,6 +17,8 @@ struct sg_config {
 	const char *pidfile;     /* NULL: none */
 	bool exit_when_idle;     /* exit once the last session has ended (embedded mode) */
 	int log_level;           /* LOG_ERR..LOG_DEBUG (syslog.h); diagnostics go to stderr */
+	const char *config_path; /* the administrator's emulator bounds; NULL: none (defaults) */
+	bool config_required;    /* --config: a missing file is an error, not the defaults */
 };
 
 /* Fill cfg with the defaults. */

@@ -118,6 +118,10 @@ struct sg_policy_error {
  * (-EINVAL for a syntax or semantic error, -EFBIG, -ENOMEM). *ret untouched on failure. */
 int policy_parse(const char *text, size_t len, const char *file, struct sg_policy **ret,
 		 struct sg_policy_error *reterr);
+/* Read a text file of at most SG_POLICY_TEXT_MAX bytes (NUL-terminated); errors name the
+ * file and what it is ("policy", "configuration"). */
+int policy_read_text(const char *path, const char *what, char **ret_text, size_t *ret_len,
+		     struct sg_policy_error *reterr);
 /* Read and parse a file (at most SG_POLICY_TEXT_MAX bytes); *ret_text gets the text if not NULL. */
 int policy_load_file(const char *path, struct sg_policy **ret, char **ret_text,
 		     struct sg_policy_error *reterr);

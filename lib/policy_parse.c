@@ -364,8 +364,8 @@ int policy_parse(const char *text, size_t len, const char *file, struct sg_polic
 	return 0;
 }
 
-/* Read a policy file (at most SG_POLICY_TEXT_MAX bytes) and parse it. */
-int policy_load_file(const char *path, struct sg_policy **ret, char **ret_text,
+/* Read a text file of at most SG_POLICY_TEXT_MAX bytes; see policy.h. */
+int policy_read_text(const char *path, const char *what, char **ret_text, size_t *ret_len,
 		     struct sg_policy_error *reterr)
 {
 	_cleanup_close_ int fd = -EBADF;
@@ -374,14 +374,10 @@ int policy_load_file(const char *path, struct sg_policy **ret, char **ret_text,
 	ssize_t k;
 	int r;
 
-	if (reterr)
-		memset(reterr, 0, sizeof(*reterr));
-	if (!path || !ret)
-		return -EINVAL;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		r = negative_errno();
-		policy_error_set(reterr, path, 0, 0, NULL, 0, "cannot open policy: %s",
+		policy_error_set(reterr, path, 0, 0, NULL, 0, "cannot open %s: %s", what,
 				 strerrordesc_np(-r));
 		return r;
 	}
@@ -395,7 +391,7 @@ int policy_load_file(const char *path, struct sg_policy **ret, char **ret_text,
 			continue;
 		if (k < 0) {
 			r = negative_errno();
-			policy_error_set(reterr, path, 0, 0, NULL, 0, "cannot read policy: %s",
+			policy_error_set(reterr, path, 0, 0, NULL, 0, "cannot read %s: %s", what,
 					 strerrordesc_np(-r));
 			return r;
 		}
@@ -404,11 +400,31 @@ int policy_load_file(const char *path, struct sg_policy **ret, char **ret_text,
 		n += (size_t)k;
 	}
 	if (n > SG_POLICY_TEXT_MAX) {
-		policy_error_set(reterr, path, 0, 0, NULL, 0,
-				 "policy text too large (more than %d bytes)", SG_POLICY_TEXT_MAX);
+		policy_error_set(reterr, path, 0, 0, NULL, 0, "%s text too large (more than %d bytes)",
+				 what, SG_POLICY_TEXT_MAX);
 		return -EFBIG;
 	}
 	buf[n] = '\0';
+	*ret_text = TAKE_PTR(buf);
+	*ret_len = n;
+	return 0;
+}
+
+/* Read a policy file (at most SG_POLICY_TEXT_MAX bytes) and parse it. */
+int policy_load_file(const char *path, struct sg_policy **ret, char **ret_text,
+		     struct sg_policy_error *reterr)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t n = 0;
+	int r;
+
+	if (reterr)
+		memset(reterr, 0, sizeof(*reterr));
+	if (!path || !ret)
+		return -EINVAL;
+	r = policy_read_text(path, "policy", &buf, &n, reterr);
+	if (r < 0)
+		return r;
 	r = policy_parse(buf, n, path, ret, reterr);
 	if (r < 0)
 		return r;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * emulate mknod / mknod-strict (mknod, mknodat): allowlisted character
- * devices become real nodes made with the daemon's privileges, owned by the
+ * devices (the rule's list, else the administrator's: sysgated --config) become real
+ * nodes made with the daemon's privileges, owned by the
  * caller's fsuid/fsgid, with the caller's umask; other devices become an empty
  * regular file (mknod) or fail EPERM (mknod-strict).  A daemon that may not
  * make device nodes (an embedded one in a user namespace) makes the
@@ -20,34 +21,29 @@
 #include "daemon.h"
 #include "emu/emu.h"
 
-static const struct {
-	unsigned major, minor;
-} allowed_chr[] = {
-	{ 1, 3 }, { 1, 5 }, { 1, 7 }, { 1, 8 }, { 1, 9 }, { 5, 0 }, /* null zero full random urandom tty */
-};
-
-/* Allowlisted: in the rule's own MAJOR:MINOR list when it has one, else the default. */
+/* Allowlisted: in the rule's own MAJOR:MINOR list when it has one, else the administrator's
+ * (--config); for a session of another user than root, always within the administrator's
+ * too (checked at load, and here again before the daemon's privileges are used). */
 static bool dev_allowed(const struct emu_ctx *ctx, mode_t mode, dev_t dev)
 {
+	const struct emu_bounds *b = &ctx->s->d->bounds;
 	const char *o = ctx->action->emu_opts;
 	unsigned maj, min;
 
 	if (!S_ISCHR(mode))
 		return false;
-	if (o[0]) { /* validated when the policy was loaded */
-		for (const char *w = o; *w; w = *w ? w + 1 : w) {
-			size_t len = strcspn(w, " ");
-
-			if (policy_emu_parse_dev(w, len, &maj, &min) == 0 && major(dev) == maj &&
-			    minor(dev) == min)
-				return true;
-			w += len;
-		}
+	if (session_bounded(ctx->s) && !bounds_dev_allowed(b, major(dev), minor(dev)))
 		return false;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(allowed_chr); i++)
-		if (major(dev) == allowed_chr[i].major && minor(dev) == allowed_chr[i].minor)
+	if (!o[0])
+		return bounds_dev_allowed(b, major(dev), minor(dev));
+	for (const char *w = o; *w; w = *w ? w + 1 : w) { /* validated when the policy was loaded */
+		size_t len = strcspn(w, " ");
+
+		if (policy_emu_parse_dev(w, len, &maj, &min) == 0 && major(dev) == maj &&
+		    minor(dev) == min)
 			return true;
+		w += len;
+	}
 	return false;
 }
 

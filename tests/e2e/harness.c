@@ -260,8 +260,13 @@ static int wait_pidfd(int pidfd, int timeout_ms)
 
 void sg_setup_daemon(void)
 {
+	sg_setup_daemon_config("");
+}
+
+void sg_setup_daemon_config(const char *config)
+{
 	const char *root = getenv("SG_BUILD_ROOT");
-	const char *argv[12];
+	const char *argv[14];
 	char *path;
 	int64_t end;
 	size_t n = 0;
@@ -284,6 +289,8 @@ void sg_setup_daemon(void)
 	argv[n++] = "0666";
 	argv[n++] = "--log";
 	argv[n++] = sg_h.audit;
+	argv[n++] = "--config"; /* the machine's own configuration plays no part */
+	argv[n++] = sg_write_file("sysgated.conf", config, 0644);
 	if (getenv("SG_E2E_VERBOSE"))
 		argv[n++] = "-v";
 	argv[n] = NULL;

@@ -53,6 +53,9 @@ struct sg_proc {
  * run for one test (a suite's .init, then the test's): the second adds what is missing. */
 void sg_setup(void);
 void sg_setup_daemon(void);
+/* sg_setup_daemon() with config as the daemon's --config file (sg_setup_daemon: empty, the
+ * built-in defaults); a daemon already running is kept. */
+void sg_setup_daemon_config(const char *config);
 /* Fixture: stop everything started, reap every child, remove the directory. */
 void sg_teardown(void);
 
