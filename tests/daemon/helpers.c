@@ -288,3 +288,47 @@ struct session *th_session(struct sysgated *d, struct th_target *t, const char *
 	cr_assert_eq(r, 0, "session_create: %s", strerror(-r));
 	return s;
 }
+
+void th_body_wait(int sock)
+{
+	char c;
+
+	(void)!read(sock, &c, 1);
+}
+
+struct conn th_peer(struct sysgated *d)
+{
+	struct conn c;
+
+	memset(&c, 0, sizeof(c));
+	c.d = d;
+	c.fd = -EBADF;
+	c.pidfd = -EBADF;
+	c.pid = getpid();
+	c.uid = getuid();
+	c.gid = getgid();
+	return c;
+}
+
+int64_t th_jint(json_object *o, const char *key)
+{
+	json_object *v;
+
+	cr_assert(json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_int),
+		  "no integer '%s' in %s", key, json_object_to_json_string(o));
+	return json_object_get_int64(v);
+}
+
+const char *th_jstr(json_object *o, const char *key)
+{
+	json_object *v;
+
+	cr_assert(json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string),
+		  "no string '%s' in %s", key, json_object_to_json_string(o));
+	return json_object_get_string(v);
+}
+
+bool th_jhas(json_object *o, const char *key)
+{
+	return json_object_object_get_ex(o, key, NULL);
+}

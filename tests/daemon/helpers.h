@@ -56,6 +56,17 @@ int th_target_wait(struct th_target *t);
 /* A session around the target's listener (the test process is the peer). */
 struct session *th_session(struct sysgated *d, struct th_target *t, const char *policy);
 
+/* A target body that waits until the test writes a byte, closes its socket or kills it. */
+void th_body_wait(int sock);
+/* The test process as a registering peer, as SO_PEERCRED would describe it. */
+struct conn th_peer(struct sysgated *d);
+
+/* The integer or string value of key in o; fails the test when absent or of another type. */
+int64_t th_jint(json_object *o, const char *key);
+const char *th_jstr(json_object *o, const char *key);
+/* Whether o has key (with any value, null included). */
+bool th_jhas(json_object *o, const char *key);
+
 /* Kill and reap every child, free the daemon. Use as .fini. */
 void th_cleanup(void);
 /* Remember a child to kill and reap at cleanup. */

@@ -21,28 +21,6 @@ TestSuite(session, .fini = th_cleanup, .timeout = 30);
 static const int route[] = { __NR_getppid };
 static const char good_policy[] = "version 1\ndefault allow\ngetppid fake 1\n";
 
-static void body_wait(int sock)
-{
-	char c;
-
-	(void)!read(sock, &c, 1);
-}
-
-/* The test process as the registering peer, as SO_PEERCRED would describe it. */
-static struct conn peer(struct sysgated *d)
-{
-	struct conn c;
-
-	memset(&c, 0, sizeof(c));
-	c.d = d;
-	c.fd = -EBADF;
-	c.pidfd = -EBADF;
-	c.pid = getpid();
-	c.uid = getuid();
-	c.gid = getgid();
-	return c;
-}
-
 static struct sg_msg reg_msg(uint32_t target, uint32_t mech, const char *text)
 {
 	struct sg_msg m;
@@ -70,14 +48,14 @@ static int reg(struct sysgated *d, const struct conn *c, uint32_t target, uint32
 Test(session, registers_a_child_of_the_peer)
 {
 	struct sysgated *d = th_daemon();
-	struct conn c = peer(d);
+	struct conn c = th_peer(d);
 	char reason[SG_REASON_MAX];
 	struct th_target t;
 	struct session *s;
 	json_object *recs;
 	uint64_t id = 0;
 
-	th_target_start(&t, route, 1, body_wait);
+	th_target_start(&t, route, 1, th_body_wait);
 	cr_assert_eq(reg(d, &c, (uint32_t)t.pid, SG_MECH_NOTIFY, good_policy, t.listener, reason,
 			 &id), 0, "%s", reason);
 	cr_expect_eq(id, 1);
@@ -98,7 +76,7 @@ Test(session, registers_a_child_of_the_peer)
 Test(session, a_fd_that_is_not_a_listener_is_refused)
 {
 	struct sysgated *d = th_daemon();
-	struct conn c = peer(d);
+	struct conn c = th_peer(d);
 	char reason[SG_REASON_MAX];
 	uint64_t id = 0;
 	int p[2];
@@ -113,18 +91,18 @@ Test(session, a_fd_that_is_not_a_listener_is_refused)
 Test(session, a_bad_policy_is_refused_with_its_position)
 {
 	struct sysgated *d = th_daemon();
-	struct conn c = peer(d);
+	struct conn c = th_peer(d);
 	char reason[SG_REASON_MAX];
 	struct th_target t;
 	uint64_t id = 0;
 
-	th_target_start(&t, route, 1, body_wait);
+	th_target_start(&t, route, 1, th_body_wait);
 	cr_expect_eq(reg(d, &c, (uint32_t)t.pid, SG_MECH_NOTIFY,
 			 "version 1\ndefault allow\nopenat frobnicate\n", t.listener, reason, &id),
 		     -EINVAL);
 	cr_expect_eq(strncmp(reason, "name.policy:3:8: error: ", 24), 0, "%s", reason);
 	cr_expect(strstr(reason, "\nopenat frobnicate\n       ^"), "no caret: %s", reason);
-	th_target_start(&t, route, 1, body_wait);
+	th_target_start(&t, route, 1, th_body_wait);
 	cr_expect_lt(reg(d, &c, (uint32_t)t.pid, SG_MECH_NOTIFY,
 			 "version 1\ndefault allow\nmknod emulate devnull\n", t.listener, reason,
 			 &id), 0);
@@ -135,12 +113,12 @@ Test(session, a_bad_policy_is_refused_with_its_position)
 Test(session, a_pid_that_is_not_a_child_of_the_peer_is_refused)
 {
 	struct sysgated *d = th_daemon();
-	struct conn c = peer(d);
+	struct conn c = th_peer(d);
 	char reason[SG_REASON_MAX];
 	struct th_target t;
 	uint64_t id = 0;
 
-	th_target_start(&t, route, 1, body_wait);
+	th_target_start(&t, route, 1, th_body_wait);
 	cr_expect_eq(reg(d, &c, (uint32_t)getppid(), SG_MECH_NOTIFY, good_policy, t.listener,
 			 reason, &id), -ESRCH);
 	cr_expect(strstr(reason, "neither the registering process nor one of its children"), "%s",
@@ -150,12 +128,12 @@ Test(session, a_pid_that_is_not_a_child_of_the_peer_is_refused)
 Test(session, the_peer_itself_may_be_the_target)
 {
 	struct sysgated *d = th_daemon();
-	struct conn c = peer(d);
+	struct conn c = th_peer(d);
 	char reason[SG_REASON_MAX];
 	struct th_target t;
 	uint64_t id = 0;
 
-	th_target_start(&t, route, 1, body_wait);
+	th_target_start(&t, route, 1, th_body_wait);
 	cr_expect_eq(reg(d, &c, (uint32_t)getpid(), SG_MECH_NOTIFY, good_policy, t.listener,
 			 reason, &id), 0, "%s", reason);
 	cr_expect_eq(session_find(d, id)->target_pid, getpid());
@@ -164,12 +142,12 @@ Test(session, the_peer_itself_may_be_the_target)
 Test(session, a_reaped_target_is_refused)
 {
 	struct sysgated *d = th_daemon();
-	struct conn c = peer(d);
+	struct conn c = th_peer(d);
 	char reason[SG_REASON_MAX];
 	struct th_target t;
 	uint64_t id = 0;
 
-	th_target_start(&t, route, 1, body_wait);
+	th_target_start(&t, route, 1, th_body_wait);
 	close(t.sock);
 	th_target_wait(&t);
 	cr_expect_eq(reg(d, &c, (uint32_t)t.pid, SG_MECH_NOTIFY, good_policy, t.listener, reason,
@@ -179,14 +157,14 @@ Test(session, a_reaped_target_is_refused)
 Test(session, another_users_target_is_refused_unless_the_peer_is_root)
 {
 	struct sysgated *d = th_daemon();
-	struct conn c = peer(d);
+	struct conn c = th_peer(d);
 	char reason[SG_REASON_MAX];
 	struct th_target t;
 	uint64_t id = 0;
 
 	/* a peer of another uid (as SO_PEERCRED would say) registering our child */
 	c.uid = getuid() + 4242;
-	th_target_start(&t, route, 1, body_wait);
+	th_target_start(&t, route, 1, th_body_wait);
 	cr_expect_eq(reg(d, &c, (uint32_t)t.pid, SG_MECH_NOTIFY, good_policy, t.listener, reason,
 			 &id), -EPERM);
 	cr_expect(strstr(reason, "belongs to another user"), "%s", reason);
@@ -195,7 +173,7 @@ Test(session, another_users_target_is_refused_unless_the_peer_is_root)
 		return;
 	/* root may register anybody's child; the session is owned by root */
 	c.uid = 0;
-	th_target_start(&t, route, 1, body_wait);
+	th_target_start(&t, route, 1, th_body_wait);
 	cr_expect_eq(reg(d, &c, (uint32_t)t.pid, SG_MECH_NOTIFY, good_policy, t.listener, reason,
 			 &id), 0, "%s", reason);
 }
@@ -205,7 +183,7 @@ static void ns_init(int sock)
 {
 	struct th_target t;
 
-	th_target_start(&t, route, 1, body_wait);
+	th_target_start(&t, route, 1, th_body_wait);
 	/* hand the target's listener up; sendmsg from the test helpers' socket */
 	{
 		union {
@@ -272,7 +250,7 @@ Test(session, a_shim_in_another_pid_namespace_names_its_child_in_its_own_view)
 	listener2 = fcntl(listener, F_DUPFD_CLOEXEC, 3);
 
 	d = th_daemon();
-	c = peer(d);
+	c = th_peer(d);
 	c.pid = init; /* SO_PEERCRED gives the daemon's view of the namespace's init */
 	/* the target named in the daemon's view is not what the shim would say: refused */
 	cr_assert_eq(proc_children(init, kids, 8, &n), 0);
@@ -289,7 +267,7 @@ Test(session, a_shim_in_another_pid_namespace_names_its_child_in_its_own_view)
 Test(session, an_overlong_policy_name_is_refused)
 {
 	struct sysgated *d = th_daemon();
-	struct conn c = peer(d);
+	struct conn c = th_peer(d);
 	char reason[SG_REASON_MAX], *name = malloc(8192);
 	struct th_target t;
 	struct sg_msg m;
@@ -298,7 +276,7 @@ Test(session, an_overlong_policy_name_is_refused)
 	cr_assert_not_null(name);
 	memset(name, 'a', 8191);
 	name[8191] = '\0';
-	th_target_start(&t, route, 1, body_wait);
+	th_target_start(&t, route, 1, th_body_wait);
 	m = reg_msg((uint32_t)t.pid, SG_MECH_NOTIFY, good_policy);
 	m.str = name;
 	m.str_len = 8191;
@@ -316,7 +294,7 @@ Test(session, sync_wake_up_is_off_while_more_sessions_are_busy_than_cpus)
 
 	d->ncpu = 2;
 	for (int i = 0; i < 3; i++) {
-		th_target_start(&t[i], route, 1, body_wait);
+		th_target_start(&t[i], route, 1, th_body_wait);
 		s[i] = th_session(d, &t[i], good_policy);
 		cr_assert(s[i]->sync_wake, "a new session starts with synchronous wake-up");
 	}
