@@ -21,10 +21,13 @@
 #include "helpers.h"
 
 #define TH_CHILDREN_MAX 64
+#define TH_FDS_MAX 16
 
 static struct {
 	pid_t children[TH_CHILDREN_MAX];
 	size_t n_children;
+	int fds[TH_FDS_MAX]; /* the test's ends of th_peer_conn() */
+	size_t n_fds;
 	struct sysgated *d;
 	char *audit_text;
 } th;
@@ -45,6 +48,9 @@ void th_cleanup(void)
 	}
 	th.n_children = 0;
 	th.d = daemon_free(th.d);
+	for (size_t i = 0; i < th.n_fds; i++)
+		close(th.fds[i]);
+	th.n_fds = 0;
 	free(th.audit_text);
 	th.audit_text = NULL;
 }
@@ -280,12 +286,20 @@ int th_target_wait(struct th_target *t)
 
 struct session *th_session(struct sysgated *d, struct th_target *t, const char *policy)
 {
-	struct session *s = NULL;
-	int r = session_create(d, t->listener, -EBADF, th_policy(policy), t->pid,
-			       getpid(), getuid(), getgid(), &s);
+	int fd = t->listener;
 
 	t->listener = -EBADF; /* the session owns it */
-	cr_assert_eq(r, 0, "session_create: %s", strerror(-r));
+	return th_session_mech(d, SG_MECH_NOTIFY, fd, t->pid, policy);
+}
+
+struct session *th_session_mech(struct sysgated *d, enum sg_mechanism mech, int fd,
+				pid_t target, const char *policy)
+{
+	struct session *s = NULL;
+	int r = session_new(d, mech, fd, -EBADF, th_policy(policy), target, getpid(), getuid(),
+			    getgid(), &s);
+
+	cr_assert_eq(r, 0, "session_new: %s", strerror(-r));
 	return s;
 }
 
@@ -331,4 +345,39 @@ const char *th_jstr(json_object *o, const char *key)
 bool th_jhas(json_object *o, const char *key)
 {
 	return json_object_object_get_ex(o, key, NULL);
+}
+
+struct conn *th_peer_conn(struct sysgated *d, int *ret_fd)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+	int sv[2];
+
+	cr_assert_not_null(c);
+	cr_assert_lt(th.n_fds, TH_FDS_MAX);
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	*c = th_peer(d);
+	c->fd = sv[0];
+	STAILQ_INIT(&c->queue);
+	TAILQ_INSERT_TAIL(&d->conns, c, entry);
+	d->n_conns++;
+	th.fds[th.n_fds++] = sv[1];
+	*ret_fd = sv[1];
+	return c;
+}
+
+int th_recv(int fd, uint8_t *buf, struct sg_msg *m)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int fds[SG_MSG_FDS_MAX];
+	const char *reason = NULL;
+	size_t n_fds = 0;
+	ssize_t n;
+
+	cr_assert_eq(poll(&p, 1, TH_TIMEOUT_MS), 1, "nothing to receive on fd %d", fd);
+	n = proto_recv(fd, buf, SG_MSG_MAX, fds, &n_fds);
+	cr_assert_geq(n, 0, "recv: %s", strerror((int)-n));
+	if (n == 0)
+		return 0;
+	cr_assert_eq(proto_decode(buf, (size_t)n, fds, n_fds, m, &reason), 0, "%s", reason);
+	return 1;
 }

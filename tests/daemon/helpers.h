@@ -55,11 +55,23 @@ void th_target_read(struct th_target *t, void *buf, size_t len);
 int th_target_wait(struct th_target *t);
 /* A session around the target's listener (the test process is the peer). */
 struct session *th_session(struct sysgated *d, struct th_target *t, const char *policy);
+/* A session of mechanism mech for target (the test process is the peer): notify on the
+ * listener fd (owned by the session from now on), trace and trap without one (-EBADF). */
+struct session *th_session_mech(struct sysgated *d, enum sg_mechanism mech, int fd,
+				pid_t target, const char *policy);
 
 /* A target body that waits until the test writes a byte, closes its socket or kills it. */
 void th_body_wait(int sock);
 /* The test process as a registering peer, as SO_PEERCRED would describe it. */
 struct conn th_peer(struct sysgated *d);
+
+/* th_peer() as a connection of d on one end of a SOCK_SEQPACKET pair (the daemon closes
+ * and frees it); the test's end in *ret_fd, closed by th_cleanup() (shutdown() it to
+ * hang up earlier). */
+struct conn *th_peer_conn(struct sysgated *d, int *ret_fd);
+/* Receive and decode one packet on fd (bounded by TH_TIMEOUT_MS) into m, its strings
+ * pointing into buf (SG_MSG_MAX bytes); 0 on EOF, 1 otherwise. */
+int th_recv(int fd, uint8_t *buf, struct sg_msg *m);
 
 /* The integer or string value of key in o; fails the test when absent or of another type. */
 int64_t th_jint(json_object *o, const char *key);

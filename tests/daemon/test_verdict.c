@@ -147,17 +147,12 @@ static struct session *row_session(struct sysgated *d, const struct row *row,
 				   enum sg_mechanism mech, struct th_target *t)
 {
 	char text[256];
-	struct sg_policy *p;
-	struct session *s = NULL;
-	int fd = -EBADF, r;
+	int fd = mech == SG_MECH_NOTIFY ? fcntl(t->listener, F_DUPFD_CLOEXEC, 3) : -EBADF;
+	struct session *s;
 
 	snprintf(text, sizeof(text), "version 1\n%s", row->rules);
-	p = th_policy(text);
-	p->audit_mode = row->audit_mode;
-	if (mech == SG_MECH_NOTIFY)
-		fd = fcntl(t->listener, F_DUPFD_CLOEXEC, 3);
-	r = session_new(d, mech, fd, -EBADF, p, t->pid, getpid(), getuid(), getgid(), &s);
-	cr_assert_eq(r, 0, "%s: session_new: %s", row->name, strerror(-r));
+	s = th_session_mech(d, mech, fd, t->pid, text);
+	s->policy->audit_mode = row->audit_mode;
 	return s;
 }
 
