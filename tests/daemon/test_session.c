@@ -285,30 +285,3 @@ Test(session, an_overlong_policy_name_is_refused)
 	cr_expect_eq(d->n_sessions, 0);
 	free(name);
 }
-
-Test(session, sync_wake_up_is_off_while_more_sessions_are_busy_than_cpus)
-{
-	struct sysgated *d = th_daemon();
-	struct th_target t[3];
-	struct session *s[3];
-
-	d->ncpu = 2;
-	for (int i = 0; i < 3; i++) {
-		th_target_start(&t[i], route, 1, th_body_wait);
-		s[i] = th_session(d, &t[i], good_policy);
-		cr_assert(s[i]->sync_wake, "a new session starts with synchronous wake-up");
-	}
-	/* two busy sessions fit two cpus: no change */
-	s[0]->notifications = s[1]->notifications = 5;
-	wakeup_tick(d);
-	cr_assert(d->sync_wake && s[0]->sync_wake && s[2]->sync_wake);
-	/* three busy: off on every listener */
-	s[0]->notifications = s[1]->notifications = s[2]->notifications = 9;
-	wakeup_tick(d);
-	cr_assert(!d->sync_wake);
-	for (int i = 0; i < 3; i++)
-		cr_assert(!s[i]->sync_wake);
-	/* quiet again: back on */
-	wakeup_tick(d);
-	cr_assert(d->sync_wake && s[1]->sync_wake);
-}
