@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -148,8 +149,9 @@ json_object *th_find(json_object *recs, const char *key, const char *value)
 	return NULL;
 }
 
-/* In the child: route nrs[] on the native arch to a new listener, allow the rest. */
-static int install_filter(const int *nrs, size_t n)
+/* In the child: route nrs[] on the native arch with ret (SECCOMP_RET_USER_NOTIF: to a new
+ * listener, returned; SECCOMP_RET_TRACE: to the tracer), allow the rest. */
+static int install_filter(const int *nrs, size_t n, uint32_t ret)
 {
 	struct sock_filter f[4 + 2 * 16 + 1];
 	struct sock_fprog prog;
@@ -165,15 +167,15 @@ static int install_filter(const int *nrs, size_t n)
 					      offsetof(struct seccomp_data, nr));
 	for (size_t i = 0; i < n; i++) {
 		f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nrs[i], 0, 1);
-		f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF);
+		f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, ret);
 	}
 	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	prog.len = (unsigned short)k;
 	prog.filter = f;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -1;
-	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
-			    &prog);
+	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+			    ret == SECCOMP_RET_USER_NOTIF ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0, &prog);
 }
 
 static int send_fd(int sock, int fd)
@@ -220,24 +222,30 @@ static int recv_fd(int sock)
 	return fd;
 }
 
-void th_target_start(struct th_target *t, const int *nrs, size_t n, th_body body)
+/* Fork a child routing nrs[] with ret (see install_filter): a notify child hands its
+ * listener over, a traced one waits until the test process is its tracer. */
+static void start_child(struct th_target *t, const int *nrs, size_t n, uint32_t ret,
+			th_body body)
 {
-	int sv[2];
+	bool notify = ret == SECCOMP_RET_USER_NOTIF;
+	int sv[2], fd;
 	pid_t pid;
+	char go;
 
 	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
 	pid = fork();
 	cr_assert_geq(pid, 0);
 	if (pid == 0) {
-		int fd;
-
 		close(sv[0]);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		fd = install_filter(nrs, n);
-		/* The listener goes out before any routed call: sendmsg is not routed. */
-		if (fd < 0 || send_fd(sv[1], fd) < 0)
+		if (!notify && read(sv[1], &go, 1) != 1)
 			_exit(99);
-		close(fd);
+		fd = install_filter(nrs, n, ret);
+		/* The listener goes out before any routed call: sendmsg is not routed. */
+		if (fd < 0 || (notify && send_fd(sv[1], fd) < 0))
+			_exit(99);
+		if (notify)
+			close(fd);
 		body(sv[1]);
 		_exit(0);
 	}
@@ -245,8 +253,20 @@ void th_target_start(struct th_target *t, const int *nrs, size_t n, th_body body
 	close(sv[1]);
 	t->pid = pid;
 	t->sock = sv[0];
-	t->listener = recv_fd(sv[0]);
-	cr_assert_geq(t->listener, 0, "no listener from the target");
+	t->listener = notify ? recv_fd(sv[0]) : -EBADF;
+	if (notify) {
+		cr_assert_geq(t->listener, 0, "no listener from the target");
+		return;
+	}
+	cr_assert_eq(ptrace(PTRACE_SEIZE, pid, NULL,
+			    (void *)(long)(PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL)), 0,
+		     "PTRACE_SEIZE: %s", strerror(errno));
+	cr_assert_eq(write(t->sock, "G", 1), 1);
+}
+
+void th_target_start(struct th_target *t, const int *nrs, size_t n, th_body body)
+{
+	start_child(t, nrs, n, SECCOMP_RET_USER_NOTIF, body);
 }
 
 void th_target_read(struct th_target *t, void *buf, size_t len)
@@ -264,24 +284,40 @@ void th_target_read(struct th_target *t, void *buf, size_t len)
 	}
 }
 
-int th_target_wait(struct th_target *t)
+/* waitpid() for pid's next change of state, bounded; a reaped child is forgotten. */
+static int wait_change(pid_t pid, int options)
 {
 	struct timespec ts = { 0, 5 * 1000 * 1000 };
 	int status = 0;
 
 	for (int i = 0; i < TH_TIMEOUT_MS / 5; i++) {
-		pid_t r = waitpid(t->pid, &status, WNOHANG);
+		pid_t r = waitpid(pid, &status, options | WNOHANG);
 
-		if (r == t->pid) {
-			for (size_t k = 0; k < th.n_children; k++)
-				if (th.children[k] == t->pid)
+		if (r == pid) {
+			for (size_t k = 0; k < th.n_children && !WIFSTOPPED(status); k++)
+				if (th.children[k] == pid)
 					th.children[k] = 0;
 			return status;
 		}
 		nanosleep(&ts, NULL);
 	}
-	cr_assert_fail("target %d did not exit", (int)t->pid);
+	cr_assert_fail("child %d did not change state", (int)pid);
 	return -1;
+}
+
+int th_target_wait(struct th_target *t)
+{
+	return wait_change(t->pid, 0);
+}
+
+void th_tracee_start(struct th_target *t, const int *nrs, size_t n, th_body body)
+{
+	start_child(t, nrs, n, SECCOMP_RET_TRACE, body);
+}
+
+int th_tracee_stop(struct th_target *t)
+{
+	return wait_change(t->pid, __WALL);
 }
 
 struct session *th_session(struct sysgated *d, struct th_target *t, const char *policy)
@@ -301,6 +337,13 @@ struct session *th_session_mech(struct sysgated *d, enum sg_mechanism mech, int 
 
 	cr_assert_eq(r, 0, "session_new: %s", strerror(-r));
 	return s;
+}
+
+void th_body_exec(int sock)
+{
+	(void)sock;
+	execl("/bin/sh", "sh", "-c", "exit 7", (char *)NULL);
+	_exit(98);
 }
 
 void th_body_wait(int sock)
@@ -380,4 +423,46 @@ int th_recv(int fd, uint8_t *buf, struct sg_msg *m)
 		return 0;
 	cr_assert_eq(proto_decode(buf, (size_t)n, fds, n_fds, m, &reason), 0, "%s", reason);
 	return 1;
+}
+
+void th_body_getppid(int sock)
+{
+	struct th_call c;
+
+	errno = 0;
+	c.ret = syscall(SYS_getppid);
+	c.err = errno;
+	(void)!write(sock, &c, sizeof(c));
+}
+
+void th_expect_syscall_record(struct sysgated *d, const char *verdict, const char *what)
+{
+	json_object *recs = th_audit_records(d);
+
+	cr_expect_eq(th_count(recs, "event", "syscall"), verdict ? 1 : 0, "%s: %s", what,
+		     th_audit_text(d));
+	if (verdict && th_find(recs, "event", "syscall"))
+		cr_expect_str_eq(th_jstr(th_find(recs, "event", "syscall"), "verdict"), verdict,
+				 "%s", what);
+	json_object_put(recs);
+	cr_assert_eq(ftruncate(d->audit.fd, 0), 0);
+	cr_assert_eq(lseek(d->audit.fd, 0, SEEK_SET), 0);
+}
+
+json_object *th_expect_killed(struct sysgated *d, struct th_target *t, const struct session *s)
+{
+	int status = th_target_wait(t);
+	json_object *recs, *rec;
+
+	cr_expect(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "status 0x%x", status);
+	cr_expect_eq(s->counts[SG_COUNT_KILL], 1);
+	recs = th_audit_records(d);
+	rec = th_find(recs, "event", "syscall");
+	cr_assert_not_null(rec, "%s", th_audit_text(d));
+	cr_expect_str_eq(th_jstr(rec, "verdict"), "kill");
+	cr_expect_str_eq(th_jstr(rec, "mechanism"), proto_mechanism_name(s->mech));
+	cr_expect_eq(th_jint(rec, "pid"), t->pid, "pid is the thread group");
+	json_object_get(rec);
+	json_object_put(recs);
+	return rec;
 }

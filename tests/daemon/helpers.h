@@ -51,8 +51,13 @@ json_object *th_find(json_object *recs, const char *key, const char *value);
 void th_target_start(struct th_target *t, const int *nrs, size_t n, th_body body);
 /* Read exactly len bytes of the target's results (bounded by TH_TIMEOUT_MS). */
 void th_target_read(struct th_target *t, void *buf, size_t len);
-/* Wait for the target (bounded); returns its wait status. */
+/* Wait for the target's next change of state (bounded); returns its wait status. */
 int th_target_wait(struct th_target *t);
+/* Fork a tracee of the test process (PTRACE_SEIZE, PTRACE_O_TRACESECCOMP) routing nrs[]
+ * (native arch) to it with SECCOMP_RET_TRACE, running body; t->listener is -EBADF. */
+void th_tracee_start(struct th_target *t, const int *nrs, size_t n, th_body body);
+/* Wait (bounded) for the tracee's next stop or end; its wait status. */
+int th_tracee_stop(struct th_target *t);
 /* A session around the target's listener (the test process is the peer). */
 struct session *th_session(struct sysgated *d, struct th_target *t, const char *policy);
 /* A session of mechanism mech for target (the test process is the peer): notify on the
@@ -60,6 +65,10 @@ struct session *th_session(struct sysgated *d, struct th_target *t, const char *
 struct session *th_session_mech(struct sysgated *d, enum sg_mechanism mech, int fd,
 				pid_t target, const char *policy);
 
+/* A target body that calls getppid and writes what it returned (struct th_call). */
+void th_body_getppid(int sock);
+/* A target body that execs sh -c 'exit 7' (exit status 98 when the exec fails). */
+void th_body_exec(int sock);
 /* A target body that waits until the test writes a byte, closes its socket or kills it. */
 void th_body_wait(int sock);
 /* The test process as a registering peer, as SO_PEERCRED would describe it. */
@@ -78,6 +87,14 @@ int64_t th_jint(json_object *o, const char *key);
 const char *th_jstr(json_object *o, const char *key);
 /* Whether o has key (with any value, null included). */
 bool th_jhas(json_object *o, const char *key);
+
+/* The syscall records so far: none when verdict is NULL, else one with that verdict (what
+ * names the case); then the audit log is emptied for the next case. */
+void th_expect_syscall_record(struct sysgated *d, const char *verdict, const char *what);
+
+/* The target was killed by s's kill verdict: SIGKILL, counted, recorded with verdict kill,
+ * its mechanism and the target's pid; the record (the caller puts it). */
+json_object *th_expect_killed(struct sysgated *d, struct th_target *t, const struct session *s);
 
 /* Kill and reap every child, free the daemon. Use as .fini. */
 void th_cleanup(void);

@@ -19,24 +19,14 @@ TestSuite(notify, .fini = th_cleanup, .timeout = 30);
 
 static const int route_getppid[] = { __NR_getppid };
 
-static void body_getppid(int sock)
-{
-	struct th_call c;
-
-	errno = 0;
-	c.ret = syscall(SYS_getppid);
-	c.err = errno;
-	(void)!write(sock, &c, sizeof(c));
-}
-
-/* Run body_getppid under policy; returns what getppid gave the child. */
+/* Run th_body_getppid under policy; returns what getppid gave the child. */
 static struct th_call getppid_under(struct sysgated *d, const char *policy, struct session **ret_s)
 {
 	struct th_target t;
 	struct th_call c;
 	struct session *s;
 
-	th_target_start(&t, route_getppid, 1, body_getppid);
+	th_target_start(&t, route_getppid, 1, th_body_getppid);
 	s = th_session(d, &t, policy);
 	cr_assert_eq(notify_handle(s, TH_TIMEOUT_MS), 1);
 	th_target_read(&t, &c, sizeof(c));
@@ -198,30 +188,14 @@ Test(notify, kill_kills_the_whole_calling_process)
 	struct sysgated *d = th_daemon();
 	struct th_target t;
 	struct session *s;
-	json_object *recs, *rec;
-	int status;
+	json_object *rec;
 
 	th_target_start(&t, route_getppid, 1, body_thread_getppid);
 	s = th_session(d, &t, "version 1\ndefault allow\ngetppid kill\n");
 	cr_assert_eq(notify_handle(s, TH_TIMEOUT_MS), 1);
-	status = th_target_wait(&t);
-	cr_expect(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "status 0x%x", status);
-	cr_expect_eq(s->counts[SG_COUNT_KILL], 1);
-
-	recs = th_audit_records(d);
-	rec = th_find(recs, "event", "syscall");
-	cr_assert_not_null(rec, "%s", th_audit_text(d));
-	cr_expect_str_eq(th_jstr(rec, "verdict"), "kill");
-	cr_expect_eq(th_jint(rec, "pid"), t.pid, "pid is the thread group");
+	rec = th_expect_killed(d, &t, s);
 	cr_expect_neq(th_jint(rec, "tid"), t.pid, "tid is the calling thread");
-	json_object_put(recs);
-}
-
-static void body_exec(int sock)
-{
-	(void)sock;
-	execl("/bin/sh", "sh", "-c", "exit 7", (char *)NULL);
-	_exit(98);
+	json_object_put(rec);
 }
 
 Test(notify, starting_exec_of_the_target_continues)
@@ -233,7 +207,7 @@ Test(notify, starting_exec_of_the_target_continues)
 	json_object *recs;
 	int status;
 
-	th_target_start(&t, route, 2, body_exec);
+	th_target_start(&t, route, 2, th_body_exec);
 	s = th_session(d, &t, "version 1\ndefault allow\nexecve, execveat deny\n");
 	cr_assert_eq(s->state, SG_SESSION_STARTING);
 	cr_assert_eq(notify_handle(s, TH_TIMEOUT_MS), 1);
@@ -289,7 +263,7 @@ Test(notify, starting_exec_from_another_pid_is_decided_by_the_policy)
 	struct session *s = NULL;
 	int status, r;
 
-	th_target_start(&t, route, 1, body_exec);
+	th_target_start(&t, route, 1, th_body_exec);
 	/* registered for another pid: the child's exec is not the shim's exec */
 	r = session_create(d, t.listener, -EBADF,
 			   th_policy("version 1\ndefault allow\nexecve deny EACCES\n"), getpid(),
