@@ -2,17 +2,21 @@
 /* Helpers for the daemon's unit tests; see helpers.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <syslog.h>
@@ -29,6 +33,7 @@ static struct {
 	size_t n_children;
 	int fds[TH_FDS_MAX]; /* the test's ends of th_peer_conn() */
 	size_t n_fds;
+	char tmpdir[64];
 	struct sysgated *d;
 	char *audit_text;
 } th;
@@ -37,6 +42,24 @@ void th_track_child(pid_t pid)
 {
 	cr_assert_lt(th.n_children, TH_CHILDREN_MAX);
 	th.children[th.n_children++] = pid;
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+const char *th_tmpdir(void)
+{
+	if (!th.tmpdir[0]) {
+		snprintf(th.tmpdir, sizeof(th.tmpdir), "/tmp/sg-test-XXXXXX");
+		cr_assert_not_null(mkdtemp(th.tmpdir), "mkdtemp: %s", strerror(errno));
+		cr_assert_eq(chmod(th.tmpdir, 0755), 0);
+	}
+	return th.tmpdir;
 }
 
 void th_cleanup(void)
@@ -52,6 +75,9 @@ void th_cleanup(void)
 	for (size_t i = 0; i < th.n_fds; i++)
 		close(th.fds[i]);
 	th.n_fds = 0;
+	if (th.tmpdir[0])
+		nftw(th.tmpdir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	th.tmpdir[0] = '\0';
 	free(th.audit_text);
 	th.audit_text = NULL;
 }

@@ -96,7 +96,10 @@ void th_expect_syscall_record(struct sysgated *d, const char *verdict, const cha
  * its mechanism and the target's pid; the record (the caller puts it). */
 json_object *th_expect_killed(struct sysgated *d, struct th_target *t, const struct session *s);
 
-/* Kill and reap every child, free the daemon. Use as .fini. */
+/* A directory of this test (mode 0755), removed with what it holds by th_cleanup(). */
+const char *th_tmpdir(void);
+
+/* Kill and reap every child, free the daemon, remove th_tmpdir(). Use as .fini. */
 void th_cleanup(void);
 /* Remember a child to kill and reap at cleanup. */
 void th_track_child(pid_t pid);

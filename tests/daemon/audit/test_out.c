@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,18 +19,9 @@
 #define BUF_SIZE (64 * 1024) /* out.c's batch */
 
 static struct {
-	char dir[64];
 	struct sysgated *d; /* a daemon without a loop, around a log file */
 	char text[4 * BUF_SIZE];
 } ot;
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static void out_cleanup(void)
 {
@@ -40,24 +30,17 @@ static void out_cleanup(void)
 		free(ot.d);
 		ot.d = NULL;
 	}
-	if (ot.dir[0])
-		nftw(ot.dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
-	ot.dir[0] = '\0';
 	th_cleanup();
 }
 
 TestSuite(audit_out, .fini = out_cleanup, .timeout = 30);
 
-/* A path in a new temporary directory. */
+/* A path in the test's directory. */
 static const char *tmp_path(const char *name)
 {
 	static char path[128];
 
-	if (!ot.dir[0]) {
-		snprintf(ot.dir, sizeof(ot.dir), "/tmp/sg-audit-XXXXXX");
-		cr_assert_not_null(mkdtemp(ot.dir));
-	}
-	snprintf(path, sizeof(path), "%s/%s", ot.dir, name);
+	snprintf(path, sizeof(path), "%s/%s", th_tmpdir(), name);
 	return path;
 }
 
@@ -199,10 +182,10 @@ Test(audit_out, the_log_and_its_parents_are_created)
 	file_daemon(path);
 	cr_expect(ot.d->audit.own_fd);
 	cr_expect_str_eq(ot.d->audit.path, path);
-	snprintf(dir, sizeof(dir), "%s/a/b", ot.dir);
+	snprintf(dir, sizeof(dir), "%s/a/b", th_tmpdir());
 	cr_assert_eq(stat(dir, &st), 0);
 	cr_expect_eq(st.st_mode & 07777, 0750);
-	snprintf(dir, sizeof(dir), "%s/a", ot.dir);
+	snprintf(dir, sizeof(dir), "%s/a", th_tmpdir());
 	cr_assert_eq(stat(dir, &st), 0);
 	cr_expect_eq(st.st_mode & 07777, 0755);
 }
@@ -230,7 +213,7 @@ Test(audit_out, standard_output_is_not_ours_and_no_destination_is_an_error)
 Test(audit_out, reopen_moves_on_to_a_new_file_after_a_rotation)
 {
 	const char *path = tmp_path("audit.log");
-	char old[128];
+	char old[160];
 	struct sysgated *d = file_daemon(path);
 
 	snprintf(old, sizeof(old), "%s.1", path);
@@ -246,7 +229,7 @@ Test(audit_out, reopen_moves_on_to_a_new_file_after_a_rotation)
 Test(audit_out, a_failed_reopen_keeps_the_old_file)
 {
 	const char *path = tmp_path("audit.log");
-	char old[128];
+	char old[160];
 	struct sysgated *d = file_daemon(path);
 
 	snprintf(old, sizeof(old), "%s.1", path);
