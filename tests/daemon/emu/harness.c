@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The emulators' harness; see harness.h. */
 #include <errno.h>
+#include <grp.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/fsuid.h>
@@ -21,6 +22,8 @@ static void body_call(int sock)
 	if ((spec.root && chroot(spec.root) < 0) || (spec.cwd && chdir(spec.cwd) < 0))
 		_exit(95);
 	umask(spec.umask);
+	if (spec.group && setgroups(1, &spec.group) < 0)
+		_exit(95);
 	if (spec.fsgid)
 		setfsgid(spec.fsgid);
 	if (spec.fsuid)

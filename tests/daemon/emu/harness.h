@@ -13,13 +13,14 @@
 #include "helpers.h"
 
 /* One call, made by the target after it chroot()s to root and chdir()s to cwd (when set),
- * set its umask and, when not 0, its fsgid and fsuid.  Pointer arguments point into the
+ * set its umask and, when not 0, its only supplementary group, its fsgid and fsuid.  Pointer arguments point into the
  * test's memory, which the forked target shares a copy of. */
 struct th_callspec {
 	long nr;
 	uint64_t args[6];
 	const char *root, *cwd;
 	mode_t umask;
+	gid_t group;
 	uid_t fsuid;
 	gid_t fsgid;
 };
