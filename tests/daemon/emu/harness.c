@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The emulators' harness; see harness.h. */
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
 #include <grp.h>
 #include <poll.h>
 #include <string.h>
@@ -18,7 +21,12 @@ static struct th_callspec spec;
 static void body_call(int sock)
 {
 	struct th_call c;
+	char go;
 
+	/* the test writes the maps of the new namespace, then says go */
+	if (spec.idmap && (unshare(CLONE_NEWUSER) < 0 || write(sock, "U", 1) != 1 ||
+			   read(sock, &go, 1) != 1))
+		_exit(95);
 	if ((spec.root && chroot(spec.root) < 0) || (spec.cwd && chdir(spec.cwd) < 0))
 		_exit(95);
 	umask(spec.umask);
@@ -35,6 +43,31 @@ static void body_call(int sock)
 	(void)!write(sock, &c, sizeof(c));
 }
 
+void th_write_map(pid_t pid, const char *file, const char *text)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	cr_assert_geq(fd, 0, "%s: %s", path, strerror(errno));
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text), "%s: %s", path,
+		     strerror(errno));
+	close(fd);
+}
+
+/* The target is in its new user namespace: map it and let it go on. */
+static void write_maps(struct th_target *t)
+{
+	char u;
+
+	th_target_read(t, &u, 1);
+	th_write_map(t->pid, "setgroups", "deny");
+	th_write_map(t->pid, "uid_map", spec.idmap);
+	th_write_map(t->pid, "gid_map", spec.idmap);
+	cr_assert_eq(write(t->sock, "G", 1), 1);
+}
+
 struct session *th_emu_start(struct sysgated *d, struct th_target *t,
 			     const struct th_callspec *call, const char *policy,
 			     struct sg_call *ret_c)
@@ -45,6 +78,8 @@ struct session *th_emu_start(struct sysgated *d, struct th_target *t,
 
 	spec = *call;
 	th_target_start(t, &nr, 1, body_call);
+	if (spec.idmap)
+		write_maps(t);
 	s = th_session(d, t, policy);
 	p = (struct pollfd){ .fd = s->fd, .events = POLLIN };
 	cr_assert_eq(poll(&p, 1, TH_TIMEOUT_MS), 1, "the target made no call");

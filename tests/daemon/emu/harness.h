@@ -12,12 +12,14 @@
 
 #include "helpers.h"
 
-/* One call, made by the target after it chroot()s to root and chdir()s to cwd (when set),
- * set its umask and, when not 0, its only supplementary group, its fsgid and fsuid.  Pointer arguments point into the
+/* One call, made by the target after it enters a new user namespace whose uid and gid
+ * maps are idmap (when set), chroot()s to root and chdir()s to cwd (when set), sets its
+ * umask and, when not 0, its only supplementary group, its fsgid and fsuid.  Pointer arguments point into the
  * test's memory, which the forked target shares a copy of. */
 struct th_callspec {
 	long nr;
 	uint64_t args[6];
+	const char *idmap;
 	const char *root, *cwd;
 	mode_t umask;
 	gid_t group;
@@ -36,5 +38,7 @@ struct emu_ctx th_emu_ctx(struct session *s, const struct sg_call *c, bool recor
  * -r, as dispatch.c does; unless the emulator answered itself) and return what the call
  * returned in the target; frees ctx->decoded. */
 struct th_call th_emu_finish(struct th_target *t, struct emu_ctx *ctx, int r);
+/* Write text to /proc/PID/file (a user namespace's uid_map, gid_map, setgroups). */
+void th_write_map(pid_t pid, const char *file, const char *text);
 /* ctx->decoded's string value of key, or NULL when absent. */
 const char *th_decoded(const struct emu_ctx *ctx, const char *key);
