@@ -41,6 +41,8 @@ static void body_call(int sock)
 			spec.args[4], spec.args[5]);
 	c.err = c.ret < 0 ? errno : 0;
 	(void)!write(sock, &c, sizeof(c));
+	if (spec.hold)
+		th_body_wait(sock);
 }
 
 void th_write_map(pid_t pid, const char *file, const char *text)

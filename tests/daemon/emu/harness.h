@@ -14,7 +14,8 @@
 
 /* One call, made by the target after it enters a new user namespace whose uid and gid
  * maps are idmap (when set), chroot()s to root and chdir()s to cwd (when set), sets its
- * umask and, when not 0, its only supplementary group, its fsgid and fsuid.  Pointer arguments point into the
+ * umask and, when not 0, its only supplementary group, its fsgid and fsuid; with hold, it
+ * waits after reporting (its fds can be looked at) until th_cleanup().  Pointer arguments point into the
  * test's memory, which the forked target shares a copy of. */
 struct th_callspec {
 	long nr;
@@ -25,6 +26,7 @@ struct th_callspec {
 	gid_t group;
 	uid_t fsuid;
 	gid_t fsgid;
+	bool hold;
 };
 
 /* Start a target routing spec->nr (and nothing else) that makes the call, and a notify
