@@ -471,6 +471,12 @@ void th_expect_syscall_record(struct sysgated *d, const char *verdict, const cha
 		cr_expect_str_eq(th_jstr(th_find(recs, "event", "syscall"), "verdict"), verdict,
 				 "%s", what);
 	json_object_put(recs);
+	th_audit_reset(d);
+}
+
+void th_audit_reset(struct sysgated *d)
+{
+	cr_assert_eq(audit_flush(d), 0);
 	cr_assert_eq(ftruncate(d->audit.fd, 0), 0);
 	cr_assert_eq(lseek(d->audit.fd, 0, SEEK_SET), 0);
 }

@@ -42,6 +42,8 @@ struct sg_policy *th_policy(const char *text);
 const char *th_audit_text(struct sysgated *d);
 /* The audit log as an array of objects; fails on a line that is not a JSON object. */
 json_object *th_audit_records(struct sysgated *d);
+/* Empty the audit log (written records and buffered ones). */
+void th_audit_reset(struct sysgated *d);
 /* Number of records whose key has the string value (NULL value: key present). */
 size_t th_count(json_object *recs, const char *key, const char *value);
 /* First record with key == value (string compare), or NULL. */

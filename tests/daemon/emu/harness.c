@@ -70,18 +70,24 @@ static void write_maps(struct th_target *t)
 	cr_assert_eq(write(t->sock, "G", 1), 1);
 }
 
-struct session *th_emu_start(struct sysgated *d, struct th_target *t,
-			     const struct th_callspec *call, const char *policy,
-			     struct sg_call *ret_c)
+void th_call_start(struct th_target *t, const struct th_callspec *call)
 {
 	const int nr = (int)call->nr;
-	struct pollfd p;
-	struct session *s;
 
 	spec = *call;
 	th_target_start(t, &nr, 1, body_call);
 	if (spec.idmap)
 		write_maps(t);
+}
+
+struct session *th_emu_start(struct sysgated *d, struct th_target *t,
+			     const struct th_callspec *call, const char *policy,
+			     struct sg_call *ret_c)
+{
+	struct pollfd p;
+	struct session *s;
+
+	th_call_start(t, call);
 	s = th_session(d, t, policy);
 	p = (struct pollfd){ .fd = s->fd, .events = POLLIN };
 	cr_assert_eq(poll(&p, 1, TH_TIMEOUT_MS), 1, "the target made no call");

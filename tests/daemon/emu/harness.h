@@ -29,6 +29,8 @@ struct th_callspec {
 	bool hold;
 };
 
+/* Start a target routing spec->nr (and nothing else) that makes the call. */
+void th_call_start(struct th_target *t, const struct th_callspec *spec);
 /* Start a target routing spec->nr (and nothing else) that makes the call, and a notify
  * session with policy around it; the call is received: *ret_c is it. */
 struct session *th_emu_start(struct sysgated *d, struct th_target *t,
