@@ -21,6 +21,14 @@ TestSuite(session, .fini = th_cleanup, .timeout = 30);
 static const int route[] = { __NR_getppid };
 static const char good_policy[] = "version 1\ndefault allow\ngetppid fake 1\n";
 
+/* The registering peer: a connection of d, which outlives the sessions it registers. */
+static struct conn *peer(struct sysgated *d)
+{
+	int fd;
+
+	return th_peer_conn(d, &fd);
+}
+
 static struct sg_msg reg_msg(uint32_t target, uint32_t mech, const char *text)
 {
 	struct sg_msg m;
@@ -48,7 +56,7 @@ static int reg(struct sysgated *d, const struct conn *c, uint32_t target, uint32
 Test(session, registers_a_child_of_the_peer)
 {
 	struct sysgated *d = th_daemon();
-	struct conn c = th_peer(d);
+	struct conn *c = peer(d);
 	char reason[SG_REASON_MAX];
 	struct th_target t;
 	struct session *s;
@@ -56,7 +64,7 @@ Test(session, registers_a_child_of_the_peer)
 	uint64_t id = 0;
 
 	th_target_start(&t, route, 1, th_body_wait);
-	cr_assert_eq(reg(d, &c, (uint32_t)t.pid, SG_MECH_NOTIFY, good_policy, t.listener, reason,
+	cr_assert_eq(reg(d, c, (uint32_t)t.pid, SG_MECH_NOTIFY, good_policy, t.listener, reason,
 			 &id), 0, "%s", reason);
 	cr_expect_eq(id, 1);
 	s = session_find(d, id);
@@ -76,13 +84,13 @@ Test(session, registers_a_child_of_the_peer)
 Test(session, a_fd_that_is_not_a_listener_is_refused)
 {
 	struct sysgated *d = th_daemon();
-	struct conn c = th_peer(d);
+	struct conn *c = peer(d);
 	char reason[SG_REASON_MAX];
 	uint64_t id = 0;
 	int p[2];
 
 	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
-	cr_expect_eq(reg(d, &c, (uint32_t)getpid(), SG_MECH_NOTIFY, good_policy, p[0], reason, &id),
+	cr_expect_eq(reg(d, c, (uint32_t)getpid(), SG_MECH_NOTIFY, good_policy, p[0], reason, &id),
 		     -EBADF);
 	cr_expect(strstr(reason, "not a seccomp listener"), "%s", reason);
 	close(p[1]);
@@ -91,19 +99,19 @@ Test(session, a_fd_that_is_not_a_listener_is_refused)
 Test(session, a_bad_policy_is_refused_with_its_position)
 {
 	struct sysgated *d = th_daemon();
-	struct conn c = th_peer(d);
+	struct conn *c = peer(d);
 	char reason[SG_REASON_MAX];
 	struct th_target t;
 	uint64_t id = 0;
 
 	th_target_start(&t, route, 1, th_body_wait);
-	cr_expect_eq(reg(d, &c, (uint32_t)t.pid, SG_MECH_NOTIFY,
+	cr_expect_eq(reg(d, c, (uint32_t)t.pid, SG_MECH_NOTIFY,
 			 "version 1\ndefault allow\nopenat frobnicate\n", t.listener, reason, &id),
 		     -EINVAL);
 	cr_expect_eq(strncmp(reason, "name.policy:3:8: error: ", 24), 0, "%s", reason);
 	cr_expect(strstr(reason, "\nopenat frobnicate\n       ^"), "no caret: %s", reason);
 	th_target_start(&t, route, 1, th_body_wait);
-	cr_expect_lt(reg(d, &c, (uint32_t)t.pid, SG_MECH_NOTIFY,
+	cr_expect_lt(reg(d, c, (uint32_t)t.pid, SG_MECH_NOTIFY,
 			 "version 1\ndefault allow\nmknod emulate devnull\n", t.listener, reason,
 			 &id), 0);
 	cr_expect(strstr(reason, "name.policy:3:"), "%s", reason);
@@ -113,13 +121,13 @@ Test(session, a_bad_policy_is_refused_with_its_position)
 Test(session, a_pid_that_is_not_a_child_of_the_peer_is_refused)
 {
 	struct sysgated *d = th_daemon();
-	struct conn c = th_peer(d);
+	struct conn *c = peer(d);
 	char reason[SG_REASON_MAX];
 	struct th_target t;
 	uint64_t id = 0;
 
 	th_target_start(&t, route, 1, th_body_wait);
-	cr_expect_eq(reg(d, &c, (uint32_t)getppid(), SG_MECH_NOTIFY, good_policy, t.listener,
+	cr_expect_eq(reg(d, c, (uint32_t)getppid(), SG_MECH_NOTIFY, good_policy, t.listener,
 			 reason, &id), -ESRCH);
 	cr_expect(strstr(reason, "neither the registering process nor one of its children"), "%s",
 		  reason);
@@ -128,13 +136,13 @@ Test(session, a_pid_that_is_not_a_child_of_the_peer_is_refused)
 Test(session, the_peer_itself_may_be_the_target)
 {
 	struct sysgated *d = th_daemon();
-	struct conn c = th_peer(d);
+	struct conn *c = peer(d);
 	char reason[SG_REASON_MAX];
 	struct th_target t;
 	uint64_t id = 0;
 
 	th_target_start(&t, route, 1, th_body_wait);
-	cr_expect_eq(reg(d, &c, (uint32_t)getpid(), SG_MECH_NOTIFY, good_policy, t.listener,
+	cr_expect_eq(reg(d, c, (uint32_t)getpid(), SG_MECH_NOTIFY, good_policy, t.listener,
 			 reason, &id), 0, "%s", reason);
 	cr_expect_eq(session_find(d, id)->target_pid, getpid());
 }
@@ -142,7 +150,7 @@ Test(session, the_peer_itself_may_be_the_target)
 Test(session, a_reaped_target_is_refused)
 {
 	struct sysgated *d = th_daemon();
-	struct conn c = th_peer(d);
+	struct conn *c = peer(d);
 	char reason[SG_REASON_MAX];
 	struct th_target t;
 	uint64_t id = 0;
@@ -150,31 +158,31 @@ Test(session, a_reaped_target_is_refused)
 	th_target_start(&t, route, 1, th_body_wait);
 	close(t.sock);
 	th_target_wait(&t);
-	cr_expect_eq(reg(d, &c, (uint32_t)t.pid, SG_MECH_NOTIFY, good_policy, t.listener, reason,
+	cr_expect_eq(reg(d, c, (uint32_t)t.pid, SG_MECH_NOTIFY, good_policy, t.listener, reason,
 			 &id), -ESRCH, "%s", reason);
 }
 
 Test(session, another_users_target_is_refused_unless_the_peer_is_root)
 {
 	struct sysgated *d = th_daemon();
-	struct conn c = th_peer(d);
+	struct conn *c = peer(d);
 	char reason[SG_REASON_MAX];
 	struct th_target t;
 	uint64_t id = 0;
 
 	/* a peer of another uid (as SO_PEERCRED would say) registering our child */
-	c.uid = getuid() + 4242;
+	c->uid = getuid() + 4242;
 	th_target_start(&t, route, 1, th_body_wait);
-	cr_expect_eq(reg(d, &c, (uint32_t)t.pid, SG_MECH_NOTIFY, good_policy, t.listener, reason,
+	cr_expect_eq(reg(d, c, (uint32_t)t.pid, SG_MECH_NOTIFY, good_policy, t.listener, reason,
 			 &id), -EPERM);
 	cr_expect(strstr(reason, "belongs to another user"), "%s", reason);
 
 	if (getuid() != 0)
 		return;
 	/* root may register anybody's child; the session is owned by root */
-	c.uid = 0;
+	c->uid = 0;
 	th_target_start(&t, route, 1, th_body_wait);
-	cr_expect_eq(reg(d, &c, (uint32_t)t.pid, SG_MECH_NOTIFY, good_policy, t.listener, reason,
+	cr_expect_eq(reg(d, c, (uint32_t)t.pid, SG_MECH_NOTIFY, good_policy, t.listener, reason,
 			 &id), 0, "%s", reason);
 }
 
@@ -212,7 +220,7 @@ static void ns_init(int sock)
 Test(session, a_shim_in_another_pid_namespace_names_its_child_in_its_own_view)
 {
 	struct sysgated *d;
-	struct conn c;
+	struct conn *c;
 	char reason[SG_REASON_MAX];
 	union {
 		struct cmsghdr align;
@@ -250,15 +258,15 @@ Test(session, a_shim_in_another_pid_namespace_names_its_child_in_its_own_view)
 	listener2 = fcntl(listener, F_DUPFD_CLOEXEC, 3);
 
 	d = th_daemon();
-	c = th_peer(d);
-	c.pid = init; /* SO_PEERCRED gives the daemon's view of the namespace's init */
+	c = peer(d);
+	c->pid = init; /* SO_PEERCRED gives the daemon's view of the namespace's init */
 	/* the target named in the daemon's view is not what the shim would say: refused */
 	cr_assert_eq(proc_children(init, kids, 8, &n), 0);
 	cr_assert_eq(n, 1);
-	cr_expect_eq(reg(d, &c, (uint32_t)kids[0], SG_MECH_NOTIFY, good_policy, listener2, reason,
+	cr_expect_eq(reg(d, c, (uint32_t)kids[0], SG_MECH_NOTIFY, good_policy, listener2, reason,
 			 &id), -ESRCH, "%s", reason);
 	/* in its own view: accepted, and the session knows the daemon's view */
-	cr_expect_eq(reg(d, &c, (uint32_t)inner, SG_MECH_NOTIFY, good_policy, listener, reason, &id),
+	cr_expect_eq(reg(d, c, (uint32_t)inner, SG_MECH_NOTIFY, good_policy, listener, reason, &id),
 		     0, "%s", reason);
 	cr_expect_eq(session_find(d, id)->target_pid, kids[0]);
 	close(sv[0]);
@@ -267,7 +275,7 @@ Test(session, a_shim_in_another_pid_namespace_names_its_child_in_its_own_view)
 Test(session, an_overlong_policy_name_is_refused)
 {
 	struct sysgated *d = th_daemon();
-	struct conn c = th_peer(d);
+	struct conn *c = peer(d);
 	char reason[SG_REASON_MAX], *name = malloc(8192);
 	struct th_target t;
 	struct sg_msg m;
@@ -280,7 +288,7 @@ Test(session, an_overlong_policy_name_is_refused)
 	m = reg_msg((uint32_t)t.pid, SG_MECH_NOTIFY, good_policy);
 	m.str = name;
 	m.str_len = 8191;
-	cr_expect_eq(session_register(d, &c, &m, t.listener, reason, sizeof(reason), &id),
+	cr_expect_eq(session_register(d, c, &m, t.listener, reason, sizeof(reason), &id),
 		     -ENAMETOOLONG);
 	cr_expect_eq(d->n_sessions, 0);
 	free(name);

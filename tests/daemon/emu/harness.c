@@ -106,8 +106,9 @@ struct session *th_emu_start(struct sysgated *d, struct th_target *t,
 
 struct emu_ctx th_emu_ctx(struct session *s, const struct sg_call *c, bool record)
 {
-	struct emu_ctx ctx = { .s = s, .c = c, .action = &s->policy->rules[0].action,
-			       .record = record };
+	struct emu_ctx ctx = { .s = s, .c = c, .record = record };
+
+	ctx.action = s->policy->n_rules ? &s->policy->rules[0].action : &s->policy->def;
 
 	ctx.decoded = json_object_new_object();
 	cr_assert_not_null(ctx.decoded);

@@ -36,7 +36,8 @@ void th_call_start(struct th_target *t, const struct th_callspec *spec);
 struct session *th_emu_start(struct sysgated *d, struct th_target *t,
 			     const struct th_callspec *spec, const char *policy,
 			     struct sg_call *ret_c);
-/* The context dispatch.c gives an emulator for c under s's first rule (decoded is new). */
+/* The context dispatch.c gives an emulator for c under s's first rule (or its default when
+ * it has none); decoded is new. */
 struct emu_ctx th_emu_ctx(struct session *s, const struct sg_call *c, bool record);
 /* Answer the received call as ctx says after the emulator returned r (r < 0: denied with
  * -r, as dispatch.c does; unless the emulator answered itself) and return what the call
