@@ -78,16 +78,6 @@ static pid_t run_daemon(const struct sg_config *cfg)
 	return pid;
 }
 
-static void body_getppid(int sock)
-{
-	struct th_call c;
-
-	errno = 0;
-	c.ret = syscall(SYS_getppid);
-	c.err = errno;
-	(void)!write(sock, &c, sizeof(c));
-}
-
 Test(daemon, embedded_daemon_leaves_when_its_last_session_ends, .fini = daemon_cleanup)
 {
 	static const int route[] = { __NR_getppid };
@@ -116,7 +106,7 @@ Test(daemon, embedded_daemon_leaves_when_its_last_session_ends, .fini = daemon_c
 	close(cfg.listen_fd);
 
 	/* the test process is the shim: the target is its child */
-	th_target_start(&t, route, 1, body_getppid);
+	th_target_start(&t, route, 1, th_body_getppid);
 	sock = proto_connect(dt.sock);
 	cr_assert_geq(sock, 0);
 	n = proto_encode_hello(buf, SG_MSG_MAX, SG_ROLE_SHIM);

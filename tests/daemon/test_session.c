@@ -38,28 +38,12 @@ void *__wrap_calloc(size_t n, size_t size)
 }
 static const char good_policy[] = "version 1\ndefault allow\ngetppid fake 1\n";
 
-static void body_wait(int sock)
-{
-	char c;
-
-	(void)!read(sock, &c, 1);
-}
-
-/* The test process as the registering peer, as SO_PEERCRED would describe it.  Static:
- * a session keeps a pointer to the connection that registered it until th_cleanup()
- * ends it, after the test's own frame is gone (one test per process). */
+/* The registering peer: a connection of d, which outlives the sessions it registers. */
 static struct conn *peer(struct sysgated *d)
 {
-	static struct conn c;
+	int fd;
 
-	memset(&c, 0, sizeof(c));
-	c.d = d;
-	c.fd = -EBADF;
-	c.pidfd = -EBADF;
-	c.pid = getpid();
-	c.uid = getuid();
-	c.gid = getgid();
-	return &c;
+	return th_peer_conn(d, &fd);
 }
 
 static struct sg_msg reg_msg(uint32_t target, uint32_t mech, const char *text)
@@ -96,7 +80,7 @@ Test(session, registers_a_child_of_the_peer)
 	json_object *recs;
 	uint64_t id = 0;
 
-	th_target_start(&t, route, 1, body_wait);
+	th_target_start(&t, route, 1, th_body_wait);
 	cr_assert_eq(reg(d, c, (uint32_t)t.pid, SG_MECH_NOTIFY, good_policy, t.listener, reason,
 			 &id), 0, "%s", reason);
 	cr_expect_eq(id, 1);
@@ -169,13 +153,13 @@ Test(session, a_bad_policy_is_refused_with_its_position)
 	struct th_target t;
 	uint64_t id = 0;
 
-	th_target_start(&t, route, 1, body_wait);
+	th_target_start(&t, route, 1, th_body_wait);
 	cr_expect_eq(reg(d, c, (uint32_t)t.pid, SG_MECH_NOTIFY,
 			 "version 1\ndefault allow\nopenat frobnicate\n", t.listener, reason, &id),
 		     -EINVAL);
 	cr_expect_eq(strncmp(reason, "name.policy:3:8: error: ", 24), 0, "%s", reason);
 	cr_expect(strstr(reason, "\nopenat frobnicate\n       ^"), "no caret: %s", reason);
-	th_target_start(&t, route, 1, body_wait);
+	th_target_start(&t, route, 1, th_body_wait);
 	cr_expect_lt(reg(d, c, (uint32_t)t.pid, SG_MECH_NOTIFY,
 			 "version 1\ndefault allow\nmknod emulate devnull\n", t.listener, reason,
 			 &id), 0);
@@ -191,7 +175,7 @@ Test(session, a_pid_that_is_not_a_child_of_the_peer_is_refused)
 	struct th_target t;
 	uint64_t id = 0;
 
-	th_target_start(&t, route, 1, body_wait);
+	th_target_start(&t, route, 1, th_body_wait);
 	cr_expect_eq(reg(d, c, (uint32_t)getppid(), SG_MECH_NOTIFY, good_policy, t.listener,
 			 reason, &id), -ESRCH);
 	cr_expect(strstr(reason, "neither the registering process nor one of its children"), "%s",
@@ -206,7 +190,7 @@ Test(session, the_peer_itself_may_be_the_target)
 	struct th_target t;
 	uint64_t id = 0;
 
-	th_target_start(&t, route, 1, body_wait);
+	th_target_start(&t, route, 1, th_body_wait);
 	cr_expect_eq(reg(d, c, (uint32_t)getpid(), SG_MECH_NOTIFY, good_policy, t.listener,
 			 reason, &id), 0, "%s", reason);
 	cr_expect_eq(session_find(d, id)->target_pid, getpid());
@@ -220,7 +204,7 @@ Test(session, a_reaped_target_is_refused)
 	struct th_target t;
 	uint64_t id = 0;
 
-	th_target_start(&t, route, 1, body_wait);
+	th_target_start(&t, route, 1, th_body_wait);
 	close(t.sock);
 	th_target_wait(&t);
 	cr_expect_eq(reg(d, c, (uint32_t)t.pid, SG_MECH_NOTIFY, good_policy, t.listener, reason,
@@ -237,7 +221,7 @@ Test(session, another_users_target_is_refused_unless_the_peer_is_root)
 
 	/* a peer of another uid (as SO_PEERCRED would say) registering our child */
 	c->uid = getuid() + 4242;
-	th_target_start(&t, route, 1, body_wait);
+	th_target_start(&t, route, 1, th_body_wait);
 	cr_expect_eq(reg(d, c, (uint32_t)t.pid, SG_MECH_NOTIFY, good_policy, t.listener, reason,
 			 &id), -EPERM);
 	cr_expect(strstr(reason, "belongs to another user"), "%s", reason);
@@ -246,7 +230,7 @@ Test(session, another_users_target_is_refused_unless_the_peer_is_root)
 		return;
 	/* root may register anybody's child; the session is owned by root */
 	c->uid = 0;
-	th_target_start(&t, route, 1, body_wait);
+	th_target_start(&t, route, 1, th_body_wait);
 	cr_expect_eq(reg(d, c, (uint32_t)t.pid, SG_MECH_NOTIFY, good_policy, t.listener, reason,
 			 &id), 0, "%s", reason);
 }
@@ -256,7 +240,7 @@ static void ns_init(int sock)
 {
 	struct th_target t;
 
-	th_target_start(&t, route, 1, body_wait);
+	th_target_start(&t, route, 1, th_body_wait);
 	/* hand the target's listener up; sendmsg from the test helpers' socket */
 	{
 		union {
@@ -341,82 +325,21 @@ Test(session, an_overlong_policy_name_is_refused)
 {
 	struct sysgated *d = th_daemon();
 	struct conn *c = peer(d);
-	char reason[SG_REASON_MAX], *name = malloc(SG_POLICY_NAME_MAX + 1);
+	char reason[SG_REASON_MAX], *name = malloc(8192);
 	struct th_target t;
 	struct sg_msg m;
 	uint64_t id = 0;
 
 	cr_assert_not_null(name);
-	memset(name, 'a', SG_POLICY_NAME_MAX);
-	name[SG_POLICY_NAME_MAX] = '\0';
-	th_target_start(&t, route, 1, body_wait);
+	memset(name, 'a', 8191);
+	name[8191] = '\0';
+	th_target_start(&t, route, 1, th_body_wait);
 	m = reg_msg((uint32_t)t.pid, SG_MECH_NOTIFY, good_policy);
 	m.str = name;
-	m.str_len = SG_POLICY_NAME_MAX;
+	m.str_len = 8191;
 	cr_expect_eq(session_register(d, c, &m, t.listener, reason, sizeof(reason), &id),
 		     -ENAMETOOLONG);
 	cr_expect(strstr(reason, "policy name too long"), "%s", reason);
 	cr_expect_eq(d->n_sessions, 0);
 	free(name);
-}
-
-Test(session, a_trace_session_that_cannot_be_set_up_writes_no_start_record)
-{
-	struct sysgated *d = th_daemon();
-	struct conn *c = peer(d);
-	char reason[SG_REASON_MAX];
-	bool started = false;
-	json_object *recs;
-
-	/* Fail the 1st, 2nd, ... allocation of a trace REGISTER until one succeeds: a refused
-	 * REGISTER leaves no session-start, a started session ends with its session-end. */
-	for (int k = 1; k < 32 && !started; k++) {
-		struct th_target t;
-		uint64_t id = 0;
-		int r;
-
-		th_target_start(&t, route, 1, body_wait);
-		t.listener = safe_close(t.listener);
-		calloc_fail_in = k;
-		r = reg(d, c, (uint32_t)t.pid, SG_MECH_TRACE, good_policy, -EBADF, reason, &id);
-		calloc_fail_in = 0;
-		if (r >= 0) {
-			started = true;
-			session_end(session_find(d, id), "test");
-		} else
-			cr_expect_eq(r, -ENOMEM, "allocation %d: %s", k, reason);
-		recs = th_audit_records(d);
-		cr_expect_eq(th_count(recs, "event", "session-start"),
-			     th_count(recs, "event", "session-end"), "allocation %d failed:\n%s", k,
-			     th_audit_text(d));
-		json_object_put(recs);
-	}
-	cr_expect(started, "no trace REGISTER succeeded: %s", reason);
-}
-
-Test(session, sync_wake_up_is_off_while_more_sessions_are_busy_than_cpus)
-{
-	struct sysgated *d = th_daemon();
-	struct th_target t[3];
-	struct session *s[3];
-
-	d->ncpu = 2;
-	for (int i = 0; i < 3; i++) {
-		th_target_start(&t[i], route, 1, body_wait);
-		s[i] = th_session(d, &t[i], good_policy);
-		cr_assert(s[i]->sync_wake, "a new session starts with synchronous wake-up");
-	}
-	/* two busy sessions fit two cpus: no change */
-	s[0]->notifications = s[1]->notifications = 5;
-	wakeup_tick(d);
-	cr_assert(d->sync_wake && s[0]->sync_wake && s[2]->sync_wake);
-	/* three busy: off on every listener */
-	s[0]->notifications = s[1]->notifications = s[2]->notifications = 9;
-	wakeup_tick(d);
-	cr_assert(!d->sync_wake);
-	for (int i = 0; i < 3; i++)
-		cr_assert(!s[i]->sync_wake);
-	/* quiet again: back on */
-	wakeup_tick(d);
-	cr_assert(d->sync_wake && s[1]->sync_wake);
 }

@@ -10,8 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "daemon.h"
-#include "emu/emu.h"
+#include "harness.h"
 
 /* A child in a new user namespace whose maps are not written yet; waits until killed.
  * Skips when user namespaces cannot be made here. */
@@ -41,19 +40,6 @@ static pid_t child_in_userns(void)
 	return pid;
 }
 
-static void write_map(pid_t pid, const char *file, const char *text)
-{
-	char path[64];
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	cr_assert_geq(fd, 0, "%s: %s", path, strerror(errno));
-	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text), "%s: %s", path,
-		     strerror(errno));
-	close(fd);
-}
-
 Test(idmap, an_unwritten_map_is_not_cached_and_a_written_one_is)
 {
 	struct sysgated d = { 0 };
@@ -63,10 +49,10 @@ Test(idmap, an_unwritten_map_is_not_cached_and_a_written_one_is)
 	/* nothing mapped yet: not even 0, and nothing may be remembered of it */
 	cr_expect_eq(tid_mapped(&d, pid, 0, 0), 0);
 	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)getuid());
-	write_map(pid, "setgroups", "deny");
-	write_map(pid, "uid_map", map);
+	th_write_map(pid, "setgroups", "deny");
+	th_write_map(pid, "uid_map", map);
 	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)getgid());
-	write_map(pid, "gid_map", map);
+	th_write_map(pid, "gid_map", map);
 	for (int i = 0; i < 2; i++) { /* a miss that fills the cache, then a hit */
 		cr_expect_eq(tid_mapped(&d, pid, 0, 0), 1, "round %d", i);
 		cr_expect_eq(tid_mapped(&d, pid, UINT32_MAX, 0), 1, "round %d", i);
@@ -95,8 +81,8 @@ static pid_t child_with_map(const char *map)
 {
 	pid_t pid = child_in_userns();
 
-	write_map(pid, "uid_map", map);
-	write_map(pid, "gid_map", map);
+	th_write_map(pid, "uid_map", map);
+	th_write_map(pid, "gid_map", map);
 	return pid;
 }
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* daemon/emu/tmem.c and the /proc readers of daemon/emu/tpath.c, against a forked child. */
+/* daemon/emu/tmem.c: reading another task's memory, against a forked child. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +23,6 @@ static pid_t child(void)
 
 	cr_assert_geq(pid, 0);
 	if (pid == 0) {
-		umask(027);
 		for (;;)
 			pause();
 	}
@@ -98,61 +97,4 @@ Test(tmem, a_dead_task_is_gone)
 
 	reap(pid);
 	cr_expect_eq(tmem_read_string(pid, (uint64_t)(uintptr_t)text, buf, sizeof(buf)), -ESRCH);
-}
-
-Test(tpath, credentials_and_maps_of_a_task)
-{
-	struct tcred cred;
-	pid_t pid = child();
-
-	usleep(20000); /* let the child set its umask */
-	cr_assert_eq(tcred_read(pid, &cred), 0);
-	cr_expect_eq(cred.fsuid, getuid());
-	cr_expect_eq(cred.fsgid, getgid());
-	cr_expect_eq(cred.umask, 027);
-	cr_expect_eq(tid_mapped(NULL, pid, getuid(), getgid()), 1);
-	cr_expect_eq(tid_mapped(NULL, pid, UINT32_MAX, getgid()), 1);
-	reap(pid);
-}
-
-Test(tpath, parent_of_a_relative_path_is_the_task_cwd)
-{
-	char tmpl[] = "/tmp/sg-tpath-XXXXXX", last[NAME_MAX + 1], link[PATH_MAX], sub[64];
-	char fdpath[64], first[NAME_MAX + 1] = "";
-	ssize_t n = -1;
-	pid_t pid;
-	int fd, r_missing, r_dot;
-
-	cr_assert_not_null(mkdtemp(tmpl));
-	snprintf(sub, sizeof(sub), "%s/sub", tmpl);
-	cr_assert_eq(mkdir(sub, 0755), 0);
-	pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		if (chdir(tmpl) < 0)
-			_exit(1);
-		for (;;)
-			pause();
-	}
-	usleep(20000);
-	fd = tpath_open_parent(pid, AT_FDCWD, "sub/node", last, sizeof(last));
-	if (fd >= 0) {
-		snprintf(first, sizeof(first), "%s", last);
-		snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
-		n = readlink(fdpath, link, sizeof(link) - 1);
-		close(fd);
-	}
-	/* missing parents are ENOENT; "." names no entry in a parent */
-	r_missing = tpath_open_parent(pid, AT_FDCWD, "nope/node", last, sizeof(last));
-	r_dot = tpath_open_parent(pid, AT_FDCWD, ".", last, sizeof(last));
-	reap(pid); /* before any assertion: nothing is left behind when one fails */
-	rmdir(sub);
-	rmdir(tmpl);
-	cr_assert_geq(fd, 0, "%s", strerror(-fd));
-	cr_assert_gt(n, 0);
-	link[n] = '\0';
-	cr_expect_str_eq(link, sub);
-	cr_expect_str_eq(first, "node");
-	cr_expect_eq(r_missing, -ENOENT);
-	cr_expect_eq(r_dot, -EEXIST);
 }

@@ -19,24 +19,14 @@ TestSuite(notify, .fini = th_cleanup, .timeout = 30);
 
 static const int route_getppid[] = { __NR_getppid };
 
-static void body_getppid(int sock)
-{
-	struct th_call c;
-
-	errno = 0;
-	c.ret = syscall(SYS_getppid);
-	c.err = errno;
-	(void)!write(sock, &c, sizeof(c));
-}
-
-/* Run body_getppid under policy; returns what getppid gave the child. */
+/* Run th_body_getppid under policy; returns what getppid gave the child. */
 static struct th_call getppid_under(struct sysgated *d, const char *policy, struct session **ret_s)
 {
 	struct th_target t;
 	struct th_call c;
 	struct session *s;
 
-	th_target_start(&t, route_getppid, 1, body_getppid);
+	th_target_start(&t, route_getppid, 1, th_body_getppid);
 	s = th_session(d, &t, policy);
 	cr_assert_eq(notify_handle(s, TH_TIMEOUT_MS), 1);
 	th_target_read(&t, &c, sizeof(c));
@@ -44,29 +34,6 @@ static struct th_call getppid_under(struct sysgated *d, const char *policy, stru
 	if (ret_s)
 		*ret_s = s;
 	return c;
-}
-
-static int64_t jint(json_object *o, const char *key)
-{
-	json_object *v;
-
-	cr_assert(json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_int),
-		  "no integer '%s' in %s", key, json_object_to_json_string(o));
-	return json_object_get_int64(v);
-}
-
-static const char *jstr(json_object *o, const char *key)
-{
-	json_object *v;
-
-	cr_assert(json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string),
-		  "no string '%s' in %s", key, json_object_to_json_string(o));
-	return json_object_get_string(v);
-}
-
-static bool jhas(json_object *o, const char *key)
-{
-	return json_object_object_get_ex(o, key, NULL);
 }
 
 Test(notify, fake_returns_the_value_and_is_recorded_and_counted)
@@ -90,21 +57,21 @@ Test(notify, fake_returns_the_value_and_is_recorded_and_counted)
 	recs = th_audit_records(d);
 	rec = th_find(recs, "event", "syscall");
 	cr_assert_not_null(rec, "%s", th_audit_text(d));
-	cr_expect_str_eq(jstr(rec, "verdict"), "fake");
-	cr_expect_eq(jint(rec, "value"), 4242);
-	cr_expect_str_eq(jstr(rec, "syscall"), "getppid");
-	cr_expect_str_eq(jstr(rec, "rule"), "test.policy:3");
-	cr_expect_str_eq(jstr(rec, "mechanism"), "notify");
-	cr_expect_eq(jint(rec, "session"), (int64_t)s->id);
-	cr_expect_eq(jint(rec, "uid"), (int64_t)getuid());
-	cr_expect_eq(jint(rec, "nr"), __NR_getppid);
-	cr_expect(!jhas(rec, "errno") && !jhas(rec, "default") && !jhas(rec, "audit"), "%s",
+	cr_expect_str_eq(th_jstr(rec, "verdict"), "fake");
+	cr_expect_eq(th_jint(rec, "value"), 4242);
+	cr_expect_str_eq(th_jstr(rec, "syscall"), "getppid");
+	cr_expect_str_eq(th_jstr(rec, "rule"), "test.policy:3");
+	cr_expect_str_eq(th_jstr(rec, "mechanism"), "notify");
+	cr_expect_eq(th_jint(rec, "session"), (int64_t)s->id);
+	cr_expect_eq(th_jint(rec, "uid"), (int64_t)getuid());
+	cr_expect_eq(th_jint(rec, "nr"), __NR_getppid);
+	cr_expect(!th_jhas(rec, "errno") && !th_jhas(rec, "default") && !th_jhas(rec, "audit"), "%s",
 		  json_object_to_json_string(rec));
 	/* pid/tid of the child, its comm and exe read from /proc and confirmed */
-	cr_expect_eq(jint(rec, "pid"), jint(rec, "tid"));
-	cr_expect_gt(jint(rec, "pid"), 0);
-	cr_expect(jstr(rec, "comm")[0] != '\0');
-	cr_expect(jstr(rec, "exe")[0] == '/', "%s", jstr(rec, "exe"));
+	cr_expect_eq(th_jint(rec, "pid"), th_jint(rec, "tid"));
+	cr_expect_gt(th_jint(rec, "pid"), 0);
+	cr_expect(th_jstr(rec, "comm")[0] != '\0');
+	cr_expect(th_jstr(rec, "exe")[0] == '/', "%s", th_jstr(rec, "exe"));
 	cr_expect_eq(th_count(recs, "event", "session-start"), 1);
 	json_object_put(recs);
 }
@@ -118,10 +85,10 @@ Test(notify, deny_sets_errno_and_records_its_name)
 	cr_expect_eq(c.ret, -1);
 	cr_expect_eq(c.err, EACCES);
 	cr_assert_not_null(rec, "%s", th_audit_text(d));
-	cr_expect_str_eq(jstr(rec, "verdict"), "deny");
-	cr_expect_eq(jint(rec, "errno"), EACCES);
-	cr_expect_str_eq(jstr(rec, "errno_name"), "EACCES");
-	cr_expect(!jhas(rec, "value"));
+	cr_expect_str_eq(th_jstr(rec, "verdict"), "deny");
+	cr_expect_eq(th_jint(rec, "errno"), EACCES);
+	cr_expect_str_eq(th_jstr(rec, "errno_name"), "EACCES");
+	cr_expect(!th_jhas(rec, "value"));
 	json_object_put(recs);
 }
 
@@ -147,8 +114,8 @@ Test(notify, allow_continues_the_real_call_and_log_records_it)
 
 	cr_expect_eq(c.ret, getpid(), "the real getppid ran: %ld", c.ret);
 	cr_assert_not_null(rec, "%s", th_audit_text(d));
-	cr_expect_str_eq(jstr(rec, "verdict"), "allow");
-	cr_expect(!jhas(rec, "errno") && !jhas(rec, "value"));
+	cr_expect_str_eq(th_jstr(rec, "verdict"), "allow");
+	cr_expect(!th_jhas(rec, "errno") && !th_jhas(rec, "value"));
 	json_object_put(recs);
 }
 
@@ -173,8 +140,8 @@ Test(notify, audit_rule_allows_and_records_the_would_be_deny)
 
 	cr_expect_eq(c.ret, getpid(), "audit mode must not enforce: %ld", c.ret);
 	cr_assert_not_null(rec, "%s", th_audit_text(d));
-	cr_expect_str_eq(jstr(rec, "verdict"), "deny");
-	cr_expect_eq(jint(rec, "errno"), EACCES);
+	cr_expect_str_eq(th_jstr(rec, "verdict"), "deny");
+	cr_expect_eq(th_jint(rec, "errno"), EACCES);
 	cr_expect(json_object_get_boolean(json_object_object_get(rec, "audit")));
 	cr_expect_eq(s->counts[SG_COUNT_AUDIT], 1);
 	cr_expect_eq(s->counts[SG_COUNT_DENY], 0);
@@ -190,7 +157,7 @@ Test(notify, default_action_records_default_and_its_line)
 	cr_expect_eq(c.err, EIO);
 	cr_assert_not_null(rec, "%s", th_audit_text(d));
 	cr_expect(json_object_get_boolean(json_object_object_get(rec, "default")));
-	cr_expect_str_eq(jstr(rec, "rule"), "test.policy:3");
+	cr_expect_str_eq(th_jstr(rec, "rule"), "test.policy:3");
 	json_object_put(recs);
 }
 
@@ -221,30 +188,14 @@ Test(notify, kill_kills_the_whole_calling_process)
 	struct sysgated *d = th_daemon();
 	struct th_target t;
 	struct session *s;
-	json_object *recs, *rec;
-	int status;
+	json_object *rec;
 
 	th_target_start(&t, route_getppid, 1, body_thread_getppid);
 	s = th_session(d, &t, "version 1\ndefault allow\ngetppid kill\n");
 	cr_assert_eq(notify_handle(s, TH_TIMEOUT_MS), 1);
-	status = th_target_wait(&t);
-	cr_expect(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "status 0x%x", status);
-	cr_expect_eq(s->counts[SG_COUNT_KILL], 1);
-
-	recs = th_audit_records(d);
-	rec = th_find(recs, "event", "syscall");
-	cr_assert_not_null(rec, "%s", th_audit_text(d));
-	cr_expect_str_eq(jstr(rec, "verdict"), "kill");
-	cr_expect_eq(jint(rec, "pid"), t.pid, "pid is the thread group");
-	cr_expect_neq(jint(rec, "tid"), t.pid, "tid is the calling thread");
-	json_object_put(recs);
-}
-
-static void body_exec(int sock)
-{
-	(void)sock;
-	execl("/bin/sh", "sh", "-c", "exit 7", (char *)NULL);
-	_exit(98);
+	rec = th_expect_killed(d, &t, s);
+	cr_expect_neq(th_jint(rec, "tid"), t.pid, "tid is the calling thread");
+	json_object_put(rec);
 }
 
 Test(notify, starting_exec_of_the_target_continues)
@@ -256,7 +207,7 @@ Test(notify, starting_exec_of_the_target_continues)
 	json_object *recs;
 	int status;
 
-	th_target_start(&t, route, 2, body_exec);
+	th_target_start(&t, route, 2, th_body_exec);
 	s = th_session(d, &t, "version 1\ndefault allow\nexecve, execveat deny\n");
 	cr_assert_eq(s->state, SG_SESSION_STARTING);
 	cr_assert_eq(notify_handle(s, TH_TIMEOUT_MS), 1);
@@ -300,7 +251,7 @@ Test(notify, exec_after_the_first_call_is_decided_by_the_policy)
 	recs = th_audit_records(d);
 	rec = th_find(recs, "syscall", "execve");
 	cr_assert_not_null(rec, "%s", th_audit_text(d));
-	cr_expect_str_eq(jstr(rec, "verdict"), "deny");
+	cr_expect_str_eq(th_jstr(rec, "verdict"), "deny");
 	json_object_put(recs);
 }
 
@@ -312,7 +263,7 @@ Test(notify, starting_exec_from_another_pid_is_decided_by_the_policy)
 	struct session *s = NULL;
 	int status, r;
 
-	th_target_start(&t, route, 1, body_exec);
+	th_target_start(&t, route, 1, th_body_exec);
 	/* registered for another pid: the child's exec is not the shim's exec */
 	r = session_create(d, t.listener, -EBADF,
 			   th_policy("version 1\ndefault allow\nexecve deny EACCES\n"), getpid(),
@@ -341,11 +292,11 @@ Test(notify, session_ends_when_no_task_uses_the_filter)
 	recs = th_audit_records(d);
 	end = th_find(recs, "event", "session-end");
 	cr_assert_not_null(end, "%s", th_audit_text(d));
-	cr_expect_eq(jint(end, "notifications"), 1);
+	cr_expect_eq(th_jint(end, "notifications"), 1);
 	counts = json_object_object_get(end, "counts");
 	cr_assert_not_null(counts);
-	cr_expect_eq(jint(counts, "fake"), 1);
-	cr_expect_eq(jint(counts, "deny"), 0);
+	cr_expect_eq(th_jint(counts, "fake"), 1);
+	cr_expect_eq(th_jint(counts, "deny"), 0);
 	json_object_put(recs);
 }
 
