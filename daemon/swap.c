@@ -31,13 +31,8 @@
 /* How sysgate-run compiled the filter (shim/run.c policy_prepare). */
 unsigned swap_compile_flags(const struct sg_policy *p, enum sg_mechanism mech, uint32_t reg_flags)
 {
-	unsigned f = SG_COMPILE_ROUTE_EXEC;
-
-	if (p->audit_mode || (reg_flags & (SG_REG_AUDIT | SG_REG_SWAPPABLE | SG_REG_LEARN)))
-		f |= SG_COMPILE_ROUTE_ALL;
-	if (mech == SG_MECH_TRACE)
-		f |= SG_COMPILE_ROUTE_TRACE;
-	return f;
+	return policy_session_flags(p, mech == SG_MECH_TRACE, mech == SG_MECH_TRAP,
+				    reg_flags & (SG_REG_AUDIT | SG_REG_SWAPPABLE | SG_REG_LEARN));
 }
 
 static const struct sg_policy *running_policy(const struct session *s)

@@ -180,6 +180,18 @@ enum {
 	SG_COMPILE_ROUTE_ALL = 1 << 3,
 };
 
+/* The flags a session's filter is compiled with, by sysgate-run and as the daemon knows it:
+ * trace or trap routing (trap: the preload's own exec is not routed), every call routed
+ * when the policy is in audit mode or route_all (--audit, --swappable, --learn). */
+static inline unsigned policy_session_flags(const struct sg_policy *p, bool trace, bool trap,
+					    bool route_all)
+{
+	unsigned f = trap ? SG_COMPILE_ROUTE_TRAP
+			  : SG_COMPILE_ROUTE_EXEC | (trace ? SG_COMPILE_ROUTE_TRACE : 0);
+
+	return f | (p->audit_mode || route_all ? SG_COMPILE_ROUTE_ALL : 0);
+}
+
 /* Build a libseccomp filter: kernel actions for what needs no user space, the
  * route action (NOTIFY, or TRACE/TRAP by flag) for the rest, KILL_PROCESS on a bad arch. */
 int policy_compile(const struct sg_policy *p, unsigned flags, scmp_filter_ctx *ret_ctx,

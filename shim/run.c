@@ -319,11 +319,10 @@ static int policy_prepare(struct launch *l)
 	/* An audit session routes every call, so that a switch to enforce can deny any of
 	 * them; a swappable or learning one so that any later policy or the count sees all. */
 	r = policy_compile(l->policy,
-			   (o->mechanism == SG_MECH_TRAP ? SG_COMPILE_ROUTE_TRAP
-			    : SG_COMPILE_ROUTE_EXEC | (o->mechanism == SG_MECH_TRACE ?
-						       SG_COMPILE_ROUTE_TRACE : 0)) |
-			   (l->policy->audit_mode || o->audit || o->swappable || o->learn_out ?
-			    SG_COMPILE_ROUTE_ALL : 0), &ctx, &perr);
+			   policy_session_flags(l->policy, o->mechanism == SG_MECH_TRACE,
+						o->mechanism == SG_MECH_TRAP,
+						o->audit || o->swappable || o->learn_out),
+			   &ctx, &perr);
 	if (r < 0)
 		return policy_failed(&perr, r, l->policy_path);
 	if (o->print_filter) {

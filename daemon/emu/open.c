@@ -30,8 +30,8 @@ static int open_in(int dirfd, const char *path, uint64_t flags, mode_t mode, uin
 	struct open_how how = { .flags = flags | O_CLOEXEC, .mode = mode, .resolve = resolve };
 	long fd;
 
-	if (!(flags & (O_CREAT | __O_TMPFILE)))
-		how.mode = 0;
+	if (!(flags & O_CREAT) && (flags & O_TMPFILE) != O_TMPFILE) /* as the kernel: */
+		how.mode = 0; /* O_TMPFILE is __O_TMPFILE | O_DIRECTORY, which alone is no create */
 	do
 		fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
 	while (fd < 0 && errno == EAGAIN);

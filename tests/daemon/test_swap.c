@@ -37,6 +37,10 @@ Test(swap, compile_flags_are_the_shims)
 		  SG_COMPILE_ROUTE_EXEC | SG_COMPILE_ROUTE_TRACE | SG_COMPILE_ROUTE_ALL },
 		{ "trace, mode audit", true, SG_MECH_TRACE, 0,
 		  SG_COMPILE_ROUTE_EXEC | SG_COMPILE_ROUTE_TRACE | SG_COMPILE_ROUTE_ALL },
+		/* the preload's own exec is not routed: no ROUTE_EXEC, as sysgate-run compiles it */
+		{ "trap", false, SG_MECH_TRAP, 0, SG_COMPILE_ROUTE_TRAP },
+		{ "trap --swappable", false, SG_MECH_TRAP, SG_REG_SWAPPABLE,
+		  SG_COMPILE_ROUTE_TRAP | SG_COMPILE_ROUTE_ALL },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
@@ -177,6 +181,22 @@ Test(swap, a_learning_session_takes_only_a_policy_that_allows_every_call)
 	cr_expect_eq(s->policy, before);
 	cr_expect_eq(load(d, &c, s->id, "version 1\ndefault allow\n", reason), 0, "%s", reason);
 	cr_expect_neq(s->policy, before);
+}
+
+Test(swap, a_trap_session_is_compared_with_the_filter_sysgate_run_built)
+{
+	struct sysgated *d = th_daemon();
+	struct session *s = th_session_mech(d, SG_MECH_TRAP, -EBADF, getpid(),
+					    "version 1\ndefault allow\nexecve deny EACCES quiet\n");
+	struct conn c = th_peer(d);
+	char reason[SG_REASON_MAX];
+	struct sg_policy *before = s->policy;
+
+	s->compile_flags = swap_compile_flags(s->policy, s->mech, 0);
+	/* the trap filter denies execve in the kernel: a fake could never be carried out */
+	cr_expect_eq(load(d, &c, s->id, "version 1\ndefault allow\nexecve fake 0 quiet\n", reason),
+		     -EBUSY, "%s", reason);
+	cr_expect_eq(s->policy, before);
 }
 
 Test(swap, a_bad_policy_is_refused_with_its_position)

@@ -113,6 +113,10 @@ static const struct row {
 } rows[] = {
 	{ "a file outside the prefixes opens", __NR_openat, "ok/file", false, O_RDONLY, 0, "secret",
 	  "opened", 0, "ok/file" },
+	/* the kernel ignores the mode without O_CREAT or O_TMPFILE (a raw caller's stray mode:
+	 * see run_row); O_DIRECTORY is part of O_TMPFILE's bits but not O_TMPFILE */
+	{ "a directory opens whatever the mode says", __NR_openat, "ok", false,
+	  O_RDONLY | O_DIRECTORY, 0, "secret", "opened", 0, "ok" },
 	{ "open, not openat", __NR_open, "ok/file", false, O_RDONLY, 0, "secret", "opened", 0,
 	  "ok/file" },
 	{ "a file under a prefix is refused", __NR_openat, "secret/file", false, O_RDONLY, 0,
@@ -165,7 +169,8 @@ static void run_row(struct sysgated *d, const struct row *row)
 	spec.args[0] = (uint64_t)(int64_t)AT_FDCWD;
 	spec.args[at] = (uint64_t)(uintptr_t)path_buf;
 	spec.args[at + 1] = (uint64_t)row->flags;
-	spec.args[at + 2] = row->flags & O_CREAT ? 0666 : 0; /* as glibc passes it */
+	/* as glibc passes it, but for directories: a stray mode, as a raw syscall may pass */
+	spec.args[at + 2] = row->flags & O_CREAT ? 0666 : row->flags & O_DIRECTORY ? 0755 : 0;
 	snprintf(policy, sizeof(policy), "%s", open_policy(row->deny));
 	if (strchr(row->deny, ' ')) /* a second word: also in the test's directory */
 		snprintf(policy, sizeof(policy), "version 1\ndefault allow\nopen, openat emulate "
