@@ -168,7 +168,9 @@ enum {
 	 * command is then the session's first notification (see shim/run.c). */
 	SG_COMPILE_ROUTE_EXEC = 1 << 0,
 	/* Hand routed calls to the daemon with SCMP_ACT_TRACE(0) (a ptrace stop) or
-	 * SCMP_ACT_TRAP (SIGSYS in the process) instead of SCMP_ACT_NOTIFY. */
+	 * SCMP_ACT_TRAP (SIGSYS in the process) instead of SCMP_ACT_NOTIFY.  TRACE also
+	 * refuses in the kernel what would escape the tracer: clone with CLONE_UNTRACED
+	 * (EPERM), ptrace (EPERM) and clone3 (ENOSYS), whatever the policy says. */
 	SG_COMPILE_ROUTE_TRACE = 1 << 1,
 	SG_COMPILE_ROUTE_TRAP = 1 << 2,
 	/* Route every syscall of the policy's arches (learning, swappable sessions):

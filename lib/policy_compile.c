@@ -25,16 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "policy-internal.h"
-
-struct compiler {
-	const struct sg_policy *p;
-	scmp_filter_ctx ctx;
-	uint32_t def;
-	uint32_t route; /* the action that hands a call to the daemon (NOTIFY, TRACE, TRAP) */
-	unsigned flags;
-	struct sg_policy_error *err;
-};
+#include "policy-compile.h"
 
 static void seccomp_releasep(scmp_filter_ctx *ctx)
 {
@@ -43,7 +34,7 @@ static void seccomp_releasep(scmp_filter_ctx *ctx)
 }
 
 /* The kernel action carrying out a, or c->route when the daemon must decide. */
-static uint32_t kernel_action(const struct compiler *c, const struct sg_action *a)
+uint32_t compile_kernel_action(const struct compiler *c, const struct sg_action *a)
 {
 	if (policy_action_routed(a) || (c->flags & SG_COMPILE_ROUTE_ALL))
 		return c->route;
@@ -67,8 +58,9 @@ static const enum scmp_compare cmp_map[SG_CMP_MAX] = {
 	[SG_CMP_MASKED_EQ] = SCMP_CMP_MASKED_EQ,
 };
 
-/* Add one rule (r may be NULL: unconditional) for a syscall name with action act. */
-static int add_rule(struct compiler *c, const struct sg_rule *r, const char *name, uint32_t act,
+/* Add one rule (r may be NULL: unconditional) for a syscall name with action act;
+ * 0 also when act is the default action (libseccomp's -EACCES: nothing to add). */
+int compile_add_rule(struct compiler *c, const struct sg_rule *r, const char *name, uint32_t act,
 		    unsigned line, unsigned col)
 {
 	struct scmp_arg_cmp cmps[SG_MAX_CONDS];
@@ -104,7 +96,8 @@ static int add_rule(struct compiler *c, const struct sg_rule *r, const char *nam
 	return ret;
 }
 
-static bool same_arg_twice(const struct sg_rule *r)
+/* Whether a rule compares one argument twice (libseccomp cannot express it). */
+bool compile_same_arg_twice(const struct sg_rule *r)
 {
 	for (unsigned i = 0; i < r->n_conds; i++)
 		for (unsigned j = i + 1; j < r->n_conds; j++)
@@ -118,24 +111,29 @@ static bool is_exec(const char *name)
 	return strcmp(name, "execve") == 0 || strcmp(name, "execveat") == 0;
 }
 
+/* Cut a syscall's rules (indices, file order) after the first unconditional one. */
+size_t compile_effective(const struct sg_policy *p, const unsigned *rules, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p->rules[rules[i]].n_conds == 0)
+			return i + 1;
+	return n;
+}
+
 /* Compile the rules of one syscall name; rules[] holds their indices in file order. */
 static int compile_syscall(struct compiler *c, const unsigned *rules, size_t n)
 {
 	const struct sg_rule *first = &c->p->rules[rules[0]];
-	uint32_t act = kernel_action(c, &first->action);
+	uint32_t act = compile_kernel_action(c, &first->action);
 	bool route = false;
 	int r;
 
 	/* Cut after the first unconditional rule: nothing after it can match. */
-	for (size_t i = 0; i < n; i++)
-		if (c->p->rules[rules[i]].n_conds == 0) {
-			n = i + 1;
-			break;
-		}
+	n = compile_effective(c->p, rules, n);
 	for (size_t i = 0; i < n; i++) {
 		const struct sg_rule *x = &c->p->rules[rules[i]];
 
-		if (kernel_action(c, &x->action) != act || same_arg_twice(x))
+		if (compile_kernel_action(c, &x->action) != act || compile_same_arg_twice(x))
 			route = true;
 	}
 	/* sysgate-run's exec of the command must reach the daemon unless the kernel
@@ -144,11 +142,11 @@ static int compile_syscall(struct compiler *c, const unsigned *rules, size_t n)
 	    !(first->n_conds == 0 && act == SCMP_ACT_ALLOW))
 		route = true;
 	if (route)
-		return add_rule(c, NULL, first->name, c->route, first->line, first->col);
+		return compile_add_rule(c, NULL, first->name, c->route, first->line, first->col);
 	for (size_t i = 0; i < n; i++) {
 		const struct sg_rule *x = &c->p->rules[rules[i]];
 
-		r = add_rule(c, x, x->name, act, x->line, x->col);
+		r = compile_add_rule(c, x, x->name, act, x->line, x->col);
 		if (r < 0)
 			return r;
 	}
@@ -164,17 +162,31 @@ static int by_name_then_order(const void *a, const void *b, void *userdata)
 	return r ? r : (x > y) - (x < y);
 }
 
-/* Group the rules by syscall name (file order within a name) and compile each group. */
+/* One syscall name's rules: the mechanism may decide the name itself (trace). */
+static int compile_group(struct compiler *c, const unsigned *rules, size_t n, bool *clone_done)
+{
+	const char *name = c->p->rules[rules[0]].name;
+
+	if (compile_trace_owns(c, name))
+		return 0;
+	if ((c->flags & SG_COMPILE_ROUTE_TRACE) && strcmp(name, "clone") == 0) {
+		*clone_done = true;
+		return compile_trace_clone(c, rules, n);
+	}
+	return compile_syscall(c, rules, n);
+}
+
+/* Group the rules by syscall name (file order within a name) and compile each group;
+ * then what the mechanism adds. */
 static int compile_rules(struct compiler *c)
 {
 	const struct sg_policy *p = c->p;
 	_cleanup_free_ unsigned *order = NULL;
+	bool clone_done = false;
 	size_t i, j;
 	int r;
 
-	if (p->n_rules == 0)
-		return 0;
-	order = calloc(p->n_rules, sizeof(*order));
+	order = calloc(p->n_rules ? p->n_rules : 1, sizeof(*order));
 	if (!order)
 		return -ENOMEM;
 	for (i = 0; i < p->n_rules; i++)
@@ -184,11 +196,11 @@ static int compile_rules(struct compiler *c)
 		for (j = i + 1; j < p->n_rules; j++)
 			if (strcmp(p->rules[order[i]].name, p->rules[order[j]].name) != 0)
 				break;
-		r = compile_syscall(c, order + i, j - i);
+		r = compile_group(c, order + i, j - i, &clone_done);
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	return compile_trace_refusals(c, clone_done);
 }
 
 /* SG_COMPILE_ROUTE_EXEC for execve/execveat without rules: route them unless the
@@ -208,7 +220,7 @@ static int route_exec_without_rules(struct compiler *c)
 			has_rules = strcmp(c->p->rules[k].name, names[i]) == 0;
 		if (has_rules)
 			continue;
-		r = add_rule(c, NULL, names[i], c->route, c->p->def_line, 1);
+		r = compile_add_rule(c, NULL, names[i], c->route, c->p->def_line, 1);
 		if (r < 0)
 			return r;
 	}
@@ -268,7 +280,7 @@ int policy_compile(const struct sg_policy *p, unsigned flags, scmp_filter_ctx *r
 		  : (flags & SG_COMPILE_ROUTE_TRAP) ? SCMP_ACT_TRAP : SCMP_ACT_NOTIFY;
 	if ((flags & SG_COMPILE_ROUTE_TRACE) && (flags & SG_COMPILE_ROUTE_TRAP))
 		return -EINVAL;
-	c.def = kernel_action(&c, &p->def);
+	c.def = compile_kernel_action(&c, &p->def);
 	ctx = seccomp_init(c.def);
 	if (!ctx) {
 		policy_error_set(reterr, p->file, p->def_line, 1, NULL, 0,
