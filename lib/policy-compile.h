@@ -15,6 +15,7 @@ struct compiler {
 	uint32_t def;
 	uint32_t route; /* the action that hands a call to the daemon (NOTIFY, TRACE, TRAP) */
 	unsigned flags;
+	bool x86; /* the filter being built covers x86 */
 	struct sg_policy_error *err;
 };
 

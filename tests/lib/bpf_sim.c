@@ -5,8 +5,10 @@
 #include <string.h>
 
 #include <criterion/criterion.h>
+#include <linux/audit.h>
 
 #include "bpf_sim.h"
+#include "policy.h"
 
 /* Run prog on d as the kernel's classic BPF does (the subset seccomp accepts). */
 uint32_t bpf_run(const struct sock_filter *prog, size_t n, const struct seccomp_data *d)
@@ -81,4 +83,38 @@ uint32_t bpf_run(const struct sock_filter *prog, size_t n, const struct seccomp_
 	}
 	cr_assert_fail("fell off the program");
 	return 0;
+}
+
+/* Parse and compile a policy text with the compile flags; the exported BPF program
+ * (filter malloc'd).  A criterion failure with the error when either step fails. */
+struct sock_fprog sim_compile(const char *text, unsigned flags)
+{
+	struct sg_policy *p = NULL;
+	struct sg_policy_error e;
+	struct sock_fprog prog = { 0, NULL };
+	scmp_filter_ctx ctx = NULL;
+	char buf[1024];
+	int r = policy_parse(text, strlen(text), "sim.policy", &p, &e);
+
+	policy_error_format(&e, buf, sizeof(buf));
+	cr_assert_eq(r, 0, "%s", buf);
+	r = policy_compile(p, flags, &ctx, &e);
+	policy_error_format(&e, buf, sizeof(buf));
+	cr_assert_eq(r, 0, "policy_compile: %d %s", r, buf);
+	cr_assert_eq(policy_export_bpf(ctx, &prog), 0);
+	seccomp_release(ctx);
+	policy_free(p);
+	return prog;
+}
+
+/* The filter's action for syscall nr of arch (SCMP_ARCH_*; an x32 nr carries the x32
+ * bit, and reaches the filter as x86_64) with the arguments. */
+uint32_t sim_run(const struct sock_fprog *prog, uint32_t arch, int nr, const uint64_t args[6])
+{
+	struct seccomp_data d = { 0 };
+
+	d.nr = nr;
+	d.arch = arch == SCMP_ARCH_X32 ? AUDIT_ARCH_X86_64 : arch;
+	memcpy(d.args, args, sizeof(d.args));
+	return bpf_run(prog->filter, prog->len, &d);
 }

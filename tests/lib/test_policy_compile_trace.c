@@ -30,36 +30,11 @@ static const uint32_t all_arches[] = { SCMP_ARCH_X86_64, SCMP_ARCH_X86, SCMP_ARC
 static uint32_t verdict(const struct sock_fprog *prog, uint32_t arch, const char *name,
 			uint64_t arg0)
 {
-	struct seccomp_data d = { 0 };
+	uint64_t args[6] = { arg0 };
 	int nr = seccomp_syscall_resolve_name_arch(arch, name);
 
 	cr_assert_geq(nr, 0, "%s has no number on arch 0x%x", name, arch);
-	d.nr = nr;
-	/* x32 calls reach the filter as x86_64 with the x32 bit in nr (libseccomp's x32
-	 * numbers carry it already) */
-	d.arch = arch == SCMP_ARCH_X32 ? AUDIT_ARCH_X86_64 : arch;
-	d.args[0] = arg0;
-	return bpf_run(prog->filter, prog->len, &d);
-}
-
-static struct sock_fprog compile(const char *text, unsigned flags)
-{
-	struct sg_policy *p = NULL;
-	struct sg_policy_error e;
-	struct sock_fprog prog = { 0, NULL };
-	scmp_filter_ctx ctx = NULL;
-	char buf[1024];
-	int r = policy_parse(text, strlen(text), "trace.policy", &p, &e);
-
-	policy_error_format(&e, buf, sizeof(buf));
-	cr_assert_eq(r, 0, "%s", buf);
-	r = policy_compile(p, flags, &ctx, &e);
-	policy_error_format(&e, buf, sizeof(buf));
-	cr_assert_eq(r, 0, "policy_compile: %d %s", r, buf);
-	cr_assert_eq(policy_export_bpf(ctx, &prog), 0);
-	seccomp_release(ctx);
-	policy_free(p);
-	return prog;
+	return sim_run(prog, arch, nr, args);
 }
 
 struct row {
@@ -142,7 +117,7 @@ Test(policy_compile_trace, table_on_every_arch)
 		struct sock_fprog prog;
 
 		cr_assert_gt(asprintf(&text, "version 1\n%s", w->policy), 0);
-		prog = compile(text, w->flags);
+		prog = sim_compile(text, w->flags);
 		for (size_t a = 0; a < sizeof(all_arches) / sizeof(all_arches[0]); a++) {
 			uint32_t got = verdict(&prog, all_arches[a], w->syscall, w->arg0);
 
@@ -161,7 +136,7 @@ Test(policy_compile_trace, table_on_every_arch)
  * junk above bit 31 still has CLONE_UNTRACED). */
 Test(policy_compile_trace, high_bits_do_not_hide_the_flag)
 {
-	struct sock_fprog prog = compile("version 1\ndefault allow\n"
+	struct sock_fprog prog = sim_compile("version 1\ndefault allow\n"
 					 "clone deny EACCES quiet if arg0 & 0x10000000 == 0x10000000\n",
 					 TRACE);
 
