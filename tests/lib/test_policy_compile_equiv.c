@@ -99,6 +99,9 @@ static const struct row rows[] = {
 	{ "default allow\nsemget deny EACCES quiet if arg2 == 0\n", X86, X86_IPC, { 0x10002 },
 	  ROUTED },
 	{ "default allow\nsemget deny EACCES quiet if arg2 == 0\n", X86, X86_IPC, { 3 }, ALLOWED },
+	/* the filter built apart for x86 and merged keeps the bad-arch kill */
+	{ SOCK_Q, SCMP_ARCH_AARCH64, 198, { 16 }, SECCOMP_RET_KILL_PROCESS },
+	{ "arch x86_64 x86\n" SOCK_Q, X32, X32_BIT | NR_SOCKET, { 16 }, SECCOMP_RET_KILL_PROCESS },
 	/* an x86-only policy is one filter, with the same treatment */
 	{ "arch x86\n" SOCK_Q, X86, X86_SOCKETCALL, { 1, 0 }, ROUTED },
 	{ "arch x86\n" SOCK_Q, X86, X86_SOCKETCALL, { 2, 0 }, ALLOWED },
