@@ -78,13 +78,56 @@ static struct json_object *warnings(const struct ctl_config *cfg, const struct s
 	return arr;
 }
 
+/* The implied rules (lib/policy_equiv.c) as FILE:LINE:COL: note: ... on stderr, at the
+ * rule each comes from; a JSON array of them. */
+static struct json_object *implied_notes(const struct ctl_config *cfg, const struct sg_policy *p)
+{
+	struct json_object *arr = json_object_new_array();
+	char msg[1536], rule[512];
+
+	for (size_t i = p->n_written; i < p->n_rules; i++) {
+		const struct sg_rule *r = &p->rules[i];
+		struct json_object *o = json_object_new_object();
+
+		policy_implied_format(p, r, msg, sizeof(msg));
+		fprintf(stderr, "%s:%u:%u: note: %s\n", cfg->file, r->line, r->col, msg);
+		json_object_object_add(o, "line", json_object_new_int64(r->line));
+		json_object_object_add(o, "col", json_object_new_int64(r->col));
+		json_object_object_add(o, "syscall", json_object_new_string(r->name));
+		json_object_object_add(o, "rule", json_object_new_string(
+			policy_rule_format(r, rule, sizeof(rule))));
+		json_object_object_add(o, "message", json_object_new_string(msg));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+/* "FILE: ok (N rules[, M implied]; arches ...; K routed[; W warnings])" */
+static void print_summary(const struct ctl_config *cfg, const struct sg_policy *p, size_t routed,
+			  size_t n_lint)
+{
+	printf("%s: ok (%zu rules", cfg->file, p->n_written);
+	if (p->n_rules > p->n_written)
+		printf(", %zu implied", p->n_rules - p->n_written);
+	printf("; arches");
+	for (unsigned i = 0; i < p->n_arches; i++) {
+		const char *a = arch_to_name(p->arches[i]);
+
+		printf(" %s", a ? a : "unknown");
+	}
+	printf("; %zu routed", routed);
+	if (n_lint > 0)
+		printf("; %zu warning%s", n_lint, n_lint == 1 ? "" : "s");
+	printf(")\n");
+}
+
 /* sysgatectl policy check [--strict] FILE: warnings fail only with --strict. */
 int ctl_policy_check(const struct ctl_config *cfg)
 {
 	_cleanup_(policy_freep) struct sg_policy *p = NULL;
 	_cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
 	_cleanup_free_ struct sg_lint *lint = NULL;
-	struct json_object *warn_json;
+	struct json_object *warn_json, *implied_json;
 	size_t routed = 0, n_lint = 0;
 	int r;
 
@@ -98,6 +141,7 @@ int ctl_policy_check(const struct ctl_config *cfg)
 	if (r < 0)
 		return ctl_err(r, "%s", cfg->file);
 	warn_json = warnings(cfg, lint, n_lint);
+	implied_json = implied_notes(cfg, p);
 	if (n_lint > 0 && cfg->strict)
 		r = ctl_errx(-EINVAL, "%s: %zu warning%s (--strict)", cfg->file, n_lint,
 			     n_lint == 1 ? "" : "s");
@@ -107,7 +151,7 @@ int ctl_policy_check(const struct ctl_config *cfg)
 
 		json_object_object_add(o, "file", json_object_new_string(cfg->file));
 		json_object_object_add(o, "ok", json_object_new_boolean(r >= 0));
-		json_object_object_add(o, "rules", json_object_new_uint64(p->n_rules));
+		json_object_object_add(o, "rules", json_object_new_uint64(p->n_written));
 		for (unsigned i = 0; i < p->n_arches; i++) {
 			const char *a = arch_to_name(p->arches[i]);
 
@@ -116,24 +160,17 @@ int ctl_policy_check(const struct ctl_config *cfg)
 		json_object_object_add(o, "arches", arches);
 		json_object_object_add(o, "routed", json_object_new_uint64(routed));
 		json_object_object_add(o, "warnings", warn_json);
+		json_object_object_add(o, "implied", implied_json);
 		if (json_print(o) < 0)
 			r = -EIO;
 		json_object_put(o);
 		return r;
 	}
 	json_object_put(warn_json);
+	json_object_put(implied_json);
 	if (r < 0)
 		return r;
-	printf("%s: ok (%zu rules; arches", cfg->file, p->n_rules);
-	for (unsigned i = 0; i < p->n_arches; i++) {
-		const char *a = arch_to_name(p->arches[i]);
-
-		printf(" %s", a ? a : "unknown");
-	}
-	printf("; %zu routed", routed);
-	if (n_lint > 0)
-		printf("; %zu warning%s", n_lint, n_lint == 1 ? "" : "s");
-	printf(")\n");
+	print_summary(cfg, p, routed, n_lint);
 	return ferror(stdout) ? -EIO : 0;
 }
 

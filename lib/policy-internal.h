@@ -27,10 +27,20 @@ int parse_uint64(const char *s, size_t len, uint64_t *ret);
  * without a direct number, e.g. accept, is known but has no number). */
 int syscall_resolve_arch(uint32_t arch, const char *name, bool *ret_known);
 
+/* The i386 multiplexers socketcall(2) and ipc(2). */
+#define X86_NR_SOCKETCALL 102
+#define X86_NR_IPC 117
+
 /* policy_eval.c */
 
 /* Build p->index[] from p->rules (sorted by nr, then file order). */
 int policy_build_index(struct sg_policy *p);
+/* Whether condition c holds for the argument value; narrow: compare the low 32 bits
+ * only, as libseccomp's filter does on 32-bit ABIs (x86, x32). */
+bool policy_cond_holds(const struct sg_cond *c, uint64_t value, bool narrow);
+/* The name of sub-call `call` of the i386 multiplexer socketcall (ipc false) or ipc,
+ * or NULL when there is none. */
+const char *x86_mux_call(bool ipc, uint64_t call);
 
 /* policy_parse.c */
 

@@ -78,7 +78,11 @@ struct sg_rule {
 	struct sg_action action;
 	struct sg_cond conds[SG_MAX_CONDS];
 	unsigned n_conds;
-	unsigned line, col; /* where the rule starts, 1-based */
+	unsigned line, col; /* where the rule starts, 1-based (an implied rule: its source's) */
+	/* 0 for a rule written in the policy; for a rule policy_equiv_expand() added,
+	 * 1 + the index in rules[] of the written rule it comes from, and why (static text) */
+	unsigned implied_by;
+	const char *implied_why;
 };
 
 /* Per-arch lookup: (nr, rule index) sorted by nr then rule order. */
@@ -98,6 +102,7 @@ struct sg_policy {
 	size_t n_rules;
 	struct sg_rule_ref *index[SG_MAX_ARCHES];
 	size_t n_index[SG_MAX_ARCHES];
+	size_t n_written; /* rules[0..n_written) are written in the policy, the rest implied */
 	uint64_t hash; /* FNV-1a 64 of the policy text */
 	bool audit_mode; /* 'mode audit': deny and kill are allowed and recorded audit:true */
 	int unreachable_errno; /* 'unreachable ERRNO': trapped calls when the daemon cannot be
@@ -125,6 +130,21 @@ int policy_read_text(const char *path, const char *what, char **ret_text, size_t
 /* Read and parse a file (at most SG_POLICY_TEXT_MAX bytes); *ret_text gets the text if not NULL. */
 int policy_load_file(const char *path, struct sg_policy **ret, char **ret_text,
 		     struct sg_policy_error *reterr);
+/* policy_equiv.c */
+
+/* Add the rules that the written rules imply for the calls reaching the same effect
+ * that the policy does not name itself (open/openat/openat2/creat, unlink/unlinkat/
+ * rmdir and the renames that can replace a name, mknod, mkdir, execve/execveat,
+ * clone/clone3/fork/vfork/unshare, i386 socketcall/ipc, io_uring): README "Equivalent
+ * calls".  Appended after the written rules, each marked implied (implied_by, why).
+ * policy_parse() calls it; 0, -ENOMEM, or -E2BIG (too many, with reterr). */
+int policy_equiv_expand(struct sg_policy *p, struct sg_policy_error *reterr);
+/* What policy check and sysgate-run -v say about implied rule r: "implied 'RULE' by
+ * 'SOURCE RULE': WHY; name 'CALL' in the policy to decide it yourself".
+ * Returns buf (always NUL-terminated). */
+const char *policy_implied_format(const struct sg_policy *p, const struct sg_rule *r, char *buf,
+				  size_t size);
+
 /* policy_emulate.c */
 
 /* Check that every action can run in this build: each emulate rule names a known
@@ -139,6 +159,8 @@ int policy_check_no_emulate(const struct sg_policy *p, const char *mechanism,
 int policy_emu_parse_dev(const char *w, size_t len, unsigned *ret_major, unsigned *ret_minor);
 /* Index of the emulator called name (stable within a build), or -ENOENT. */
 int policy_emulator_index(const char *name);
+/* Whether the emulator called name can carry out syscall. */
+bool policy_emulator_fits(const char *name, const char *syscall);
 /* Free a policy; accepts NULL, returns NULL. */
 struct sg_policy *policy_free(struct sg_policy *p);
 /* For _cleanup_(policy_freep): free *p and clear it. */
@@ -172,7 +194,9 @@ enum {
 	 * command is then the session's first notification (see shim/run.c). */
 	SG_COMPILE_ROUTE_EXEC = 1 << 0,
 	/* Hand routed calls to the daemon with SCMP_ACT_TRACE(0) (a ptrace stop) or
-	 * SCMP_ACT_TRAP (SIGSYS in the process) instead of SCMP_ACT_NOTIFY. */
+	 * SCMP_ACT_TRAP (SIGSYS in the process) instead of SCMP_ACT_NOTIFY.  TRACE also
+	 * refuses in the kernel what would escape the tracer: clone with CLONE_UNTRACED
+	 * (EPERM), ptrace (EPERM) and clone3 (ENOSYS), whatever the policy says. */
 	SG_COMPILE_ROUTE_TRACE = 1 << 1,
 	SG_COMPILE_ROUTE_TRAP = 1 << 2,
 	/* Route every syscall of the policy's arches (learning, swappable sessions):

@@ -25,19 +25,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "policy-internal.h"
-
-struct compiler {
-	const struct sg_policy *p;
-	scmp_filter_ctx ctx;
-	uint32_t def;
-	uint32_t route; /* the action that hands a call to the daemon (NOTIFY, TRACE, TRAP) */
-	unsigned flags;
-	struct sg_policy_error *err;
-};
+#include "policy-compile.h"
 
 /* The kernel action carrying out a, or c->route when the daemon must decide. */
-static uint32_t kernel_action(const struct compiler *c, const struct sg_action *a)
+uint32_t compile_kernel_action(const struct compiler *c, const struct sg_action *a)
 {
 	if (policy_action_routed(a) || (c->flags & SG_COMPILE_ROUTE_ALL))
 		return c->route;
@@ -61,8 +52,9 @@ static const enum scmp_compare cmp_map[SG_CMP_MAX] = {
 	[SG_CMP_MASKED_EQ] = SCMP_CMP_MASKED_EQ,
 };
 
-/* Add one rule (r may be NULL: unconditional) for a syscall name with action act. */
-static int add_rule(struct compiler *c, const struct sg_rule *r, const char *name, uint32_t act,
+/* Add one rule (r may be NULL: unconditional) for a syscall name with action act;
+ * 0 also when act is the default action (libseccomp's -EACCES: nothing to add). */
+int compile_add_rule(struct compiler *c, const struct sg_rule *r, const char *name, uint32_t act,
 		    unsigned line, unsigned col)
 {
 	struct scmp_arg_cmp cmps[SG_MAX_CONDS];
@@ -98,7 +90,8 @@ static int add_rule(struct compiler *c, const struct sg_rule *r, const char *nam
 	return ret;
 }
 
-static bool same_arg_twice(const struct sg_rule *r)
+/* Whether a rule compares one argument twice (libseccomp cannot express it). */
+bool compile_same_arg_twice(const struct sg_rule *r)
 {
 	for (unsigned i = 0; i < r->n_conds; i++)
 		for (unsigned j = i + 1; j < r->n_conds; j++)
@@ -107,42 +100,60 @@ static bool same_arg_twice(const struct sg_rule *r)
 	return false;
 }
 
+/* Whether x86 reaches name through socketcall(2)/ipc(2) (libseccomp's pseudo number). */
+static bool x86_multiplexed(const char *name)
+{
+	int nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86, name);
+
+	return nr >= SG_PNR_MUX_FIRST && nr <= SG_PNR_MUX_LAST;
+}
+
 static bool is_exec(const char *name)
 {
 	return strcmp(name, "execve") == 0 || strcmp(name, "execveat") == 0;
+}
+
+/* Cut a syscall's rules (indices, file order) after the first unconditional one. */
+size_t compile_effective(const struct sg_policy *p, const unsigned *rules, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p->rules[rules[i]].n_conds == 0)
+			return i + 1;
+	return n;
 }
 
 /* Compile the rules of one syscall name; rules[] holds their indices in file order. */
 static int compile_syscall(struct compiler *c, const unsigned *rules, size_t n)
 {
 	const struct sg_rule *first = &c->p->rules[rules[0]];
-	uint32_t act = kernel_action(c, &first->action);
+	uint32_t act = compile_kernel_action(c, &first->action);
 	bool route = false;
 	int r;
 
 	/* Cut after the first unconditional rule: nothing after it can match. */
-	for (size_t i = 0; i < n; i++)
-		if (c->p->rules[rules[i]].n_conds == 0) {
-			n = i + 1;
-			break;
-		}
+	n = compile_effective(c->p, rules, n);
 	for (size_t i = 0; i < n; i++) {
 		const struct sg_rule *x = &c->p->rules[rules[i]];
 
-		if (kernel_action(c, &x->action) != act || same_arg_twice(x))
+		if (compile_kernel_action(c, &x->action) != act || compile_same_arg_twice(x))
 			route = true;
 	}
+	/* On x86 the multiplexed form would get the conditions on its own registers
+	 * (see needs_x86_apart): the daemon decides, with the implied refusal. */
+	if (c->x86 && x86_multiplexed(first->name))
+		for (size_t i = 0; i < n; i++)
+			route |= c->p->rules[rules[i]].n_conds > 0;
 	/* sysgate-run's exec of the command must reach the daemon unless the kernel
 	 * allows it outright (see SG_COMPILE_ROUTE_EXEC in policy.h). */
 	if ((c->flags & SG_COMPILE_ROUTE_EXEC) && is_exec(first->name) &&
 	    !(first->n_conds == 0 && act == SCMP_ACT_ALLOW))
 		route = true;
 	if (route)
-		return add_rule(c, NULL, first->name, c->route, first->line, first->col);
+		return compile_add_rule(c, NULL, first->name, c->route, first->line, first->col);
 	for (size_t i = 0; i < n; i++) {
 		const struct sg_rule *x = &c->p->rules[rules[i]];
 
-		r = add_rule(c, x, x->name, act, x->line, x->col);
+		r = compile_add_rule(c, x, x->name, act, x->line, x->col);
 		if (r < 0)
 			return r;
 	}
@@ -158,17 +169,31 @@ static int by_name_then_order(const void *a, const void *b, void *userdata)
 	return r ? r : (x > y) - (x < y);
 }
 
-/* Group the rules by syscall name (file order within a name) and compile each group. */
+/* One syscall name's rules: the mechanism may decide the name itself (trace). */
+static int compile_group(struct compiler *c, const unsigned *rules, size_t n, bool *clone_done)
+{
+	const char *name = c->p->rules[rules[0]].name;
+
+	if (compile_trace_owns(c, name))
+		return 0;
+	if ((c->flags & SG_COMPILE_ROUTE_TRACE) && strcmp(name, "clone") == 0) {
+		*clone_done = true;
+		return compile_trace_clone(c, rules, n);
+	}
+	return compile_syscall(c, rules, n);
+}
+
+/* Group the rules by syscall name (file order within a name) and compile each group;
+ * then what the mechanism adds. */
 static int compile_rules(struct compiler *c)
 {
 	const struct sg_policy *p = c->p;
 	_cleanup_free_ unsigned *order = NULL;
+	bool clone_done = false;
 	size_t i, j;
 	int r;
 
-	if (p->n_rules == 0)
-		return 0;
-	order = calloc(p->n_rules, sizeof(*order));
+	order = calloc(p->n_rules ? p->n_rules : 1, sizeof(*order));
 	if (!order)
 		return -ENOMEM;
 	for (i = 0; i < p->n_rules; i++)
@@ -178,11 +203,11 @@ static int compile_rules(struct compiler *c)
 		for (j = i + 1; j < p->n_rules; j++)
 			if (strcmp(p->rules[order[i]].name, p->rules[order[j]].name) != 0)
 				break;
-		r = compile_syscall(c, order + i, j - i);
+		r = compile_group(c, order + i, j - i, &clone_done);
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	return compile_trace_refusals(c, clone_done);
 }
 
 /* SG_COMPILE_ROUTE_EXEC for execve/execveat without rules: route them unless the
@@ -202,29 +227,31 @@ static int route_exec_without_rules(struct compiler *c)
 			has_rules = strcmp(c->p->rules[k].name, names[i]) == 0;
 		if (has_rules)
 			continue;
-		r = add_rule(c, NULL, names[i], c->route, c->p->def_line, 1);
+		r = compile_add_rule(c, NULL, names[i], c->route, c->p->def_line, 1);
 		if (r < 0)
 			return r;
 	}
 	return 0;
 }
 
-/* The filter's arches become exactly the policy's; a bad arch kills the process. */
-static int setup_filter(struct compiler *c)
+/* The filter's arches become exactly arches[]; a bad arch kills the process. */
+static int setup_filter(struct compiler *c, const uint32_t *arches, unsigned n)
 {
 	const struct sg_policy *p = c->p;
 	uint32_t native = seccomp_arch_native();
-	bool keep_native = policy_arch_index(p, native) >= 0;
+	bool keep_native = false;
 	int r;
 
-	for (unsigned i = 0; i < p->n_arches; i++) {
-		if (p->arches[i] == native)
+	for (unsigned i = 0; i < n; i++) {
+		keep_native |= arches[i] == native;
+		if (arches[i] == native)
 			continue;
-		r = seccomp_arch_add(c->ctx, p->arches[i]);
+		r = seccomp_arch_add(c->ctx, arches[i]);
 		if (r < 0 && r != -EEXIST) {
 			policy_error_set(c->err, p->file, 0, 0, NULL, 0,
 					 "cannot add arch '%s' to the filter: %s",
-					 arch_to_name(p->arches[i]) ? arch_to_name(p->arches[i]) : "?", strerrordesc_np(-r));
+					 arch_to_name(arches[i]) ? arch_to_name(arches[i]) : "?",
+					 strerrordesc_np(-r));
 			return r;
 		}
 	}
@@ -244,47 +271,99 @@ static int setup_filter(struct compiler *c)
 	return 0;
 }
 
+/* The filter for arches[] alone: a new context with every rule in it. */
+static int build(struct compiler *c, const uint32_t *arches, unsigned n, scmp_filter_ctx *ret)
+{
+	const struct sg_policy *p = c->p;
+	_cleanup_(seccomp_releasep) scmp_filter_ctx ctx = seccomp_init(c->def);
+	int r;
+
+	if (!ctx) {
+		policy_error_set(c->err, p->file, p->def_line, 1, NULL, 0,
+				 "default action: libseccomp cannot create the filter");
+		return -EINVAL;
+	}
+	c->ctx = ctx;
+	c->x86 = false;
+	for (unsigned i = 0; i < n; i++)
+		c->x86 |= arches[i] == SCMP_ARCH_X86;
+	r = setup_filter(c, arches, n);
+	if (r < 0) {
+		if (c->err && !c->err->msg[0])
+			policy_error_set(c->err, p->file, 0, 0, NULL, 0,
+					 "cannot set up the filter: %s", strerrordesc_np(-r));
+		return r;
+	}
+	r = compile_rules(c);
+	if (r >= 0)
+		r = route_exec_without_rules(c);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(ctx);
+	return 0;
+}
+
+/* Whether a rule with conditions names a call that x86 also reaches through
+ * socketcall(2)/ipc(2): libseccomp would put those conditions on the multiplexer's
+ * own registers, so x86 gets a filter of its own where such calls are routed. */
+static bool needs_x86_apart(const struct sg_policy *p)
+{
+	if (policy_arch_index(p, SCMP_ARCH_X86) < 0 || p->n_arches < 2)
+		return false;
+	for (size_t i = 0; i < p->n_rules; i++)
+		if (p->rules[i].n_conds > 0 && x86_multiplexed(p->rules[i].name))
+			return true;
+	return false;
+}
+
+/* The filter of every policy arch; x86 built apart and merged in when it must be. */
+static int build_all(struct compiler *c, scmp_filter_ctx *ret)
+{
+	const struct sg_policy *p = c->p;
+	_cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL, ctx86 = NULL;
+	uint32_t x86 = SCMP_ARCH_X86, others[SG_MAX_ARCHES];
+	unsigned n = 0;
+	int r;
+
+	if (!needs_x86_apart(p))
+		return build(c, p->arches, p->n_arches, ret);
+	for (unsigned i = 0; i < p->n_arches; i++)
+		if (p->arches[i] != SCMP_ARCH_X86)
+			others[n++] = p->arches[i];
+	r = build(c, others, n, &ctx);
+	if (r >= 0)
+		r = build(c, &x86, 1, &ctx86);
+	if (r < 0)
+		return r;
+	r = seccomp_merge(ctx, ctx86);
+	if (r < 0) {
+		policy_error_set(c->err, p->file, 0, 0, NULL, 0,
+				 "cannot merge the x86 filter: %s", strerrordesc_np(-r));
+		return r;
+	}
+	ctx86 = NULL; /* merged into ctx, and released with it */
+	*ret = TAKE_PTR(ctx);
+	return 0;
+}
+
 /* Build a libseccomp filter: kernel actions for what needs no user space,
  * the route action (NOTIFY, or TRACE/TRAP by flag) for the rest, KILL_PROCESS on a bad arch. */
 int policy_compile(const struct sg_policy *p, unsigned flags, scmp_filter_ctx *ret_ctx,
 		   struct sg_policy_error *reterr)
 {
-	_cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
 	struct compiler c;
-	int r;
 
 	if (reterr)
 		memset(reterr, 0, sizeof(*reterr));
 	if (!p || !ret_ctx || p->n_arches == 0)
 		return -EINVAL;
+	if ((flags & SG_COMPILE_ROUTE_TRACE) && (flags & SG_COMPILE_ROUTE_TRAP))
+		return -EINVAL;
 	c = (struct compiler){ .p = p, .flags = flags, .err = reterr };
 	c.route = (flags & SG_COMPILE_ROUTE_TRACE) ? SCMP_ACT_TRACE(0)
 		  : (flags & SG_COMPILE_ROUTE_TRAP) ? SCMP_ACT_TRAP : SCMP_ACT_NOTIFY;
-	if ((flags & SG_COMPILE_ROUTE_TRACE) && (flags & SG_COMPILE_ROUTE_TRAP))
-		return -EINVAL;
-	c.def = kernel_action(&c, &p->def);
-	ctx = seccomp_init(c.def);
-	if (!ctx) {
-		policy_error_set(reterr, p->file, p->def_line, 1, NULL, 0,
-				 "default action: libseccomp cannot create the filter");
-		return -EINVAL;
-	}
-	c.ctx = ctx;
-	r = setup_filter(&c);
-	if (r < 0) {
-		if (reterr && !reterr->msg[0])
-			policy_error_set(reterr, p->file, 0, 0, NULL, 0,
-					 "cannot set up the filter: %s", strerrordesc_np(-r));
-		return r;
-	}
-	r = compile_rules(&c);
-	if (r < 0)
-		return r;
-	r = route_exec_without_rules(&c);
-	if (r < 0)
-		return r;
-	*ret_ctx = TAKE_PTR(ctx);
-	return 0;
+	c.def = compile_kernel_action(&c, &p->def);
+	return build_all(&c, ret_ctx);
 }
 
 /* Export the compiled filter as a BPF program; ret_prog->filter is malloc'd. */

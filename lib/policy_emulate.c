@@ -35,10 +35,18 @@ int policy_emulator_index(const char *name)
 
 static bool emulator_fits(int idx, const char *syscall)
 {
+	if (idx < 0)
+		return false;
 	for (size_t j = 0; j < EMU_SYSCALLS_MAX && emulators[idx].syscalls[j]; j++)
 		if (strcmp(emulators[idx].syscalls[j], syscall) == 0)
 			return true;
 	return false;
+}
+
+/* Whether the emulator called name can carry out syscall. */
+bool policy_emulator_fits(const char *name, const char *syscall)
+{
+	return emulator_fits(policy_emulator_index(name), syscall);
 }
 
 /* Parse "MAJOR:MINOR" of len bytes at w (a character device of the mknod allowlist). */

@@ -11,11 +11,8 @@
 
 #include "policy-internal.h"
 
-/* i386 multiplexers and their sub-calls (arg0), as libseccomp expands a rule for
- * e.g. "socket" into socketcall(arg0 == SYS_SOCKET) next to the direct syscall. */
-#define X86_NR_SOCKETCALL 102
-#define X86_NR_IPC 117
-
+/* i386 multiplexers' sub-calls (arg0), as libseccomp expands a rule for e.g. "socket"
+ * into socketcall(arg0 == SYS_SOCKET) next to the direct syscall. */
 static const char *const x86_socketcall_calls[] = {
 	NULL,	       "socket",   "bind",	 "connect",	"listen",      "accept",
 	"getsockname", "getpeername", "socketpair", "send",	"recv",	       "sendto",
@@ -28,6 +25,15 @@ static const char *const x86_ipc_calls[] = {
 	[11] = "msgsnd", [12] = "msgrcv", [13] = "msgget", [14] = "msgctl",
 	[21] = "shmat",	 [22] = "shmdt",  [23] = "shmget", [24] = "shmctl",
 };
+
+/* The name of sub-call `call` of the i386 multiplexer socketcall (ipc false) or ipc,
+ * or NULL when there is none. */
+const char *x86_mux_call(bool ipc, uint64_t call)
+{
+	if (!ipc)
+		return call < ARRAY_SIZE(x86_socketcall_calls) ? x86_socketcall_calls[call] : NULL;
+	return call < ARRAY_SIZE(x86_ipc_calls) ? x86_ipc_calls[call] : NULL;
+}
 
 static int ref_compare(const void *a, const void *b)
 {
@@ -76,12 +82,12 @@ int policy_arch_index(const struct sg_policy *p, uint32_t arch)
 	return -ENOENT;
 }
 
-/* libseccomp compares only the low 32 bits of arguments and data on 32-bit ABIs
- * (x86, x32); the daemon must decide exactly as the kernel filter would. */
-static bool cond_holds(const struct sg_cond *c, const uint64_t args[SG_MAX_ARGS], bool narrow)
+/* Whether condition c holds for the argument value; narrow: compare the low 32 bits
+ * only, as libseccomp's filter does on 32-bit ABIs (x86, x32). */
+bool policy_cond_holds(const struct sg_cond *c, uint64_t value, bool narrow)
 {
 	uint64_t width = narrow ? UINT64_C(0xffffffff) : UINT64_MAX;
-	uint64_t a = args[c->arg] & width, v = c->value & width;
+	uint64_t a = value & width, v = c->value & width;
 
 	switch (c->op) {
 	case SG_CMP_EQ:
@@ -106,7 +112,7 @@ static bool cond_holds(const struct sg_cond *c, const uint64_t args[SG_MAX_ARGS]
 static bool rule_holds(const struct sg_rule *r, const uint64_t args[SG_MAX_ARGS], bool narrow)
 {
 	for (unsigned i = 0; i < r->n_conds; i++)
-		if (!cond_holds(&r->conds[i], args, narrow))
+		if (!policy_cond_holds(&r->conds[i], args[r->conds[i].arg], narrow))
 			return false;
 	return true;
 }
@@ -119,10 +125,8 @@ static const struct sg_rule *match_multiplexed(const struct sg_policy *p, int nr
 	const char *name = NULL;
 
 	call &= UINT64_C(0xffffffff);
-	if (nr == X86_NR_SOCKETCALL && call < ARRAY_SIZE(x86_socketcall_calls))
-		name = x86_socketcall_calls[call];
-	else if (nr == X86_NR_IPC && call < ARRAY_SIZE(x86_ipc_calls))
-		name = x86_ipc_calls[call];
+	if (nr == X86_NR_SOCKETCALL || nr == X86_NR_IPC)
+		name = x86_mux_call(nr == X86_NR_IPC, call);
 	if (!name)
 		return NULL;
 	for (size_t i = 0; i < p->n_rules; i++)

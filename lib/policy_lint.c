@@ -59,7 +59,7 @@ static bool shadows(const struct sg_policy *p, const struct sg_rule *j, const st
 
 static int lint_shadowed(const struct sg_policy *p, struct lint *l)
 {
-	for (size_t i = 1; i < p->n_rules; i++) {
+	for (size_t i = 1; i < p->n_written; i++) { /* implied rules never shadow */
 		const struct sg_rule *r = &p->rules[i];
 
 		for (size_t j = 0; j < i; j++) {
@@ -95,7 +95,7 @@ static bool seen_before(const struct sg_policy *p, size_t i)
 /* Once per syscall name, at its first rule: the arches where it has no number. */
 static int lint_arches(const struct sg_policy *p, struct lint *l)
 {
-	for (size_t i = 0; i < p->n_rules; i++) {
+	for (size_t i = 0; i < p->n_written; i++) {
 		const struct sg_rule *r = &p->rules[i];
 
 		if (seen_before(p, i))
@@ -108,7 +108,7 @@ static int lint_arches(const struct sg_policy *p, struct lint *l)
 			if (r->nr[a] >= 0)
 				continue;
 			(void)syscall_resolve_arch(p->arches[a], r->name, &known);
-			for (size_t j = i; j < p->n_rules; j++)
+			for (size_t j = i; j < p->n_written; j++)
 				if (strcmp(p->rules[j].name, r->name) == 0 && p->rules[j].n_conds)
 					conditional = true;
 			if (known && !conditional)
@@ -116,7 +116,9 @@ static int lint_arches(const struct sg_policy *p, struct lint *l)
 			if (known)
 				ret = warn(l, r->line, r->col, "'%s' exists on %s only through "
 					   "socketcall(2)/ipc(2), whose arguments the filter cannot "
-					   "see: its rules with conditions have no effect there",
+					   "see: its rules with conditions cannot apply there, and "
+					   "that form of the call is refused ENOSYS unless the policy "
+					   "names socketcall or ipc",
 					   r->name, arch ? arch : "?");
 			else
 				ret = warn(l, r->line, r->col, "syscall '%s' does not exist on %s: "

@@ -138,12 +138,12 @@ static int collect_names(struct merge *m, const char ***ret, size_t *ret_n)
 	const char **names;
 
 	for (size_t i = 0; i < m->n; i++)
-		total += m->in[i]->n_rules;
+		total += m->in[i]->n_written;
 	names = calloc(total ? total : 1, sizeof(*names));
 	if (!names)
 		return -ENOMEM;
 	for (size_t i = 0; i < m->n; i++)
-		for (size_t j = 0; j < m->in[i]->n_rules; j++)
+		for (size_t j = 0; j < m->in[i]->n_written; j++)
 			names[n++] = m->in[i]->rules[j].name;
 	qsort(names, n, sizeof(*names), by_name);
 	total = 0;
@@ -160,7 +160,7 @@ static size_t rules_of(const struct sg_policy *p, const char *name, const struct
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < p->n_rules; i++) {
+	for (size_t i = 0; i < p->n_written; i++) { /* implied rules follow from these */
 		if (strcmp(p->rules[i].name, name) != 0)
 			continue;
 		out[n++] = &p->rules[i];
@@ -353,9 +353,9 @@ int policy_merge(const struct sg_policy *const *in, size_t n, char **ret_text,
 	for (size_t i = 0; i < n; i++) {
 		if (!in[i])
 			return -EINVAL;
-		total += in[i]->n_rules;
-		if (in[i]->n_rules > max_rules)
-			max_rules = in[i]->n_rules;
+		total += in[i]->n_written;
+		if (in[i]->n_written > max_rules)
+			max_rules = in[i]->n_written;
 	}
 	for (size_t i = 0; i < n && r == 0; i++)
 		if (!(m.lists[i] = calloc(max_rules ? max_rules : 1, sizeof(*m.lists[i]))))

@@ -349,6 +349,9 @@ int policy_parse(const char *text, size_t len, const char *file, struct sg_polic
 	r = parse_lines(&ps, text, len);
 	if (r < 0)
 		return r;
+	r = policy_equiv_expand(p, reterr);
+	if (r < 0)
+		return r;
 	if (p->n_rules > 0 && p->n_rules < ps.rules_cap) {
 		/* the daemon keeps one policy per session: no spare room */
 		struct sg_rule *fit = reallocarray(p->rules, p->n_rules, sizeof(*fit));

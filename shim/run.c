@@ -285,6 +285,21 @@ static int policy_failed(const struct sg_policy_error *e, int r, const char *pat
 	return r;
 }
 
+/* -v: the rules the policy implies beyond its written ones (lib/policy_equiv.c), and
+ * what the trace mechanism refuses in the kernel. */
+static void say_added(const struct launch *l)
+{
+	const struct sg_policy *p = l->policy;
+	char msg[1536];
+
+	for (size_t i = p->n_written; i < p->n_rules; i++)
+		shim_info("%s:%u:%u: %s", l->policy_path, p->rules[i].line, p->rules[i].col,
+			  policy_implied_format(p, &p->rules[i], msg, sizeof(msg)));
+	if (l->opts->mechanism == SG_MECH_TRACE)
+		shim_info("trace: clone with CLONE_UNTRACED and ptrace fail EPERM, clone3 ENOSYS, "
+			  "in the kernel: a task the daemon did not trace would escape it");
+}
+
 /* Find, load, check and compile the policy; with --print-filter print it instead. */
 static int policy_prepare(struct launch *l)
 {
@@ -316,6 +331,7 @@ static int policy_prepare(struct launch *l)
 					    &perr);
 	if (r < 0)
 		return policy_failed(&perr, r, l->policy_path);
+	say_added(l);
 	/* An audit session routes every call, so that a switch to enforce can deny any of
 	 * them; a swappable or learning one so that any later policy or the count sees all. */
 	r = policy_compile(l->policy,

@@ -146,8 +146,9 @@ Test(client_analysis, check_warns_on_stderr_and_still_succeeds)
 
 Test(client_analysis, check_strict_fails_on_a_warning)
 {
-	const char *p = put("w.policy", "version 1\ndefault kill\nexecve allow\n");
-	const char *clean = put("c.policy", "version 1\ndefault kill\nexecve, exit_group allow\n");
+	const char *p = put("w.policy", "version 1\ndefault kill\nexecve, execveat allow\n");
+	const char *clean = put("c.policy", "version 1\ndefault kill\n"
+				"execve, execveat, exit_group allow\n");
 	const char *const args[] = { "policy", "check", "--strict", p, NULL };
 	const char *const jargs[] = { "--json", "policy", "check", "--strict", p, NULL };
 	const char *const cargs[] = { "policy", "check", "--strict", clean, NULL };

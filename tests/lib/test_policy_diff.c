@@ -68,36 +68,38 @@ Test(policy_diff, verdict_changes_are_classified)
 		const char *name;
 		enum sg_diff_change c;
 	} want[] = {
-		{ "close", SG_DIFF_LOOSER },	  { "dup", SG_DIFF_MODIFIERS },
-		{ "mknod", SG_DIFF_FAKE_VALUE }, { "ptrace", SG_DIFF_KILL },
-		{ "read", SG_DIFF_TIGHTER },	  { "write", SG_DIFF_ERRNO },
+		{ "close", SG_DIFF_LOOSER },	    { "dup", SG_DIFF_MODIFIERS },
+		{ "mknod", SG_DIFF_FAKE_VALUE },   { "mknodat", SG_DIFF_FAKE_VALUE }, /* implied */
+		{ "ptrace", SG_DIFF_KILL },	    { "read", SG_DIFF_TIGHTER },
+		{ "write", SG_DIFF_ERRNO },
 	};
 	struct sg_diff_entry *e = NULL;
 	size_t count = diff(o, n, &e);
 
-	cr_assert_eq(count, 6);
-	for (size_t i = 0; i < 6; i++) { /* sorted by name */
+	cr_assert_eq(count, 7);
+	for (size_t i = 0; i < 7; i++) { /* sorted by name */
 		cr_expect_str_eq(e[i].name, want[i].name);
 		cr_expect_eq(e[i].change, want[i].c, "%s: %s", e[i].name,
 			     policy_diff_change_to_string(e[i].change));
 		cr_expect_eq(e[i].arch, SCMP_ARCH_X86_64);
 	}
-	cr_expect_eq(e[4].old_line, 4);
-	cr_expect_eq(e[4].new_line, 4);
-	cr_expect_eq(e[4].old_action.kind, SG_ACT_ALLOW);
-	cr_expect_eq(e[4].new_action.kind, SG_ACT_DENY);
+	cr_expect_eq(e[3].old_line, 6); /* mknodat: the line of the mknod rule it comes from */
+	cr_expect_eq(e[5].old_line, 4);
+	cr_expect_eq(e[5].new_line, 4);
+	cr_expect_eq(e[5].old_action.kind, SG_ACT_ALLOW);
+	cr_expect_eq(e[5].new_action.kind, SG_ACT_DENY);
 	free(e);
 }
 
 Test(policy_diff, default_change_reaches_unnamed_and_conditional_syscalls)
 {
-	const char *o = "version 1\narch x86_64\ndefault allow\nread allow\nioctl deny if arg1 == 5\n";
-	const char *n = "version 1\narch x86_64\ndefault deny EPERM\nread allow\nioctl deny if arg1 == 5\n"
-			"write deny EPERM\n";
+	const char *o = "version 1\narch x86_64\ndefault allow\ngetpid allow\nioctl deny if arg1 == 5\n";
+	const char *n = "version 1\narch x86_64\ndefault deny EPERM\ngetpid allow\n"
+			"ioctl deny if arg1 == 5\nsync deny EPERM\n";
 	struct sg_diff_entry *e = NULL;
 	size_t count = diff(o, n, &e);
 
-	/* the default, ioctl (its fallback is the default) and write; read is unchanged */
+	/* the default, ioctl (its fallback is the default) and sync; getpid is unchanged */
 	cr_assert_eq(count, 3);
 	cr_expect_eq(e[0].nr, -1);
 	cr_expect_str_eq(e[0].name, "");
@@ -105,11 +107,34 @@ Test(policy_diff, default_change_reaches_unnamed_and_conditional_syscalls)
 	cr_expect_eq(e[0].old_line, 3);
 	cr_expect_str_eq(e[1].name, "ioctl");
 	cr_expect_eq(e[1].change, SG_DIFF_CONDITIONS);
-	cr_expect_str_eq(e[2].name, "write");
+	cr_expect_str_eq(e[2].name, "sync");
 	cr_expect_eq(e[2].change, SG_DIFF_TIGHTER);
 	cr_expect(e[2].old_default);
 	cr_expect(!e[2].new_default);
 	cr_expect_eq(e[2].new_line, 6);
+	free(e);
+}
+
+/* Implied rules decide calls like written ones: io_uring refused while a rule decides a
+ * call it can perform (here read), on one side only. */
+Test(policy_diff, implied_rules_are_compared)
+{
+	const char *o = "version 1\narch x86_64\ndefault allow\nread allow log\n";
+	const char *n = "version 1\narch x86_64\ndefault allow\nread allow log\n"
+			"io_uring_setup allow\n";
+	struct sg_diff_entry *e = NULL;
+	size_t count = diff(o, n, &e);
+	const struct sg_diff_entry *x = find(e, count, SCMP_ARCH_X86_64, "io_uring_setup");
+
+	cr_assert_not_null(x);
+	cr_expect_eq(x->change, SG_DIFF_LOOSER);
+	cr_expect_eq(x->old_line, 4);
+	cr_expect_eq(x->new_line, 5);
+	/* naming io_uring_setup opts the three out */
+	x = find(e, count, SCMP_ARCH_X86_64, "io_uring_enter");
+	cr_assert_not_null(x);
+	cr_expect_eq(x->change, SG_DIFF_LOOSER);
+	cr_expect(x->new_default);
 	free(e);
 }
 

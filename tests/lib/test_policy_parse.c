@@ -86,7 +86,7 @@ Test(policy_parse, actions_and_modifiers)
 					 "tkill kill\n");
 	const struct sg_rule *r = p->rules;
 
-	cr_assert_eq(p->n_rules, 9);
+	cr_assert_eq(p->n_written, 9);
 	cr_assert_eq(r[0].action.kind, SG_ACT_DENY);
 	cr_assert_eq(r[0].action.err, EPERM);
 	cr_assert_eq(r[1].action.err, EACCES);
@@ -216,7 +216,7 @@ Test(policy_parse, comments_blank_lines_and_crlf)
 				       "\tdefault deny EPERM # d\r\nopen allow#x\r\n");
 
 	cr_assert_eq(p->def_line, 4);
-	cr_assert_eq(p->n_rules, 1);
+	cr_assert_eq(p->n_written, 1);
 	cr_assert_eq(p->rules[0].line, 5);
 	policy_free(p);
 }
@@ -268,7 +268,7 @@ Test(policy_parse, load_file)
 	cr_assert_eq(policy_load_file(path, &p, &text, &e), 0);
 	cr_assert_str_eq(text, H "open allow\n");
 	cr_assert_str_eq(p->file, path);
-	cr_assert_eq(p->n_rules, 1);
+	cr_assert_eq(p->n_written, 1);
 	policy_free(p);
 	free(text);
 
