@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit_record.h"
 #include "helpers.h"
 
 #define TH_CHILDREN_MAX 64
@@ -132,15 +133,12 @@ json_object *th_audit_records(struct sysgated *d)
 
 	while (*text) {
 		const char *nl = strchr(text, '\n');
-		json_tokener *tok = json_tokener_new();
-		json_object *o;
+		json_object *o = NULL;
+		char msg[128];
 
 		cr_assert_not_null(nl, "unterminated audit line: %s", text);
-		o = json_tokener_parse_ex(tok, text, (int)(nl - text));
-		cr_assert(o && json_object_is_type(o, json_type_object) &&
-				  json_tokener_get_parse_end(tok) == (size_t)(nl - text),
-			  "not one JSON object: %.*s", (int)(nl - text), text);
-		json_tokener_free(tok);
+		cr_assert_eq(audit_record_parse(text, (size_t)(nl - text), &o, msg, sizeof(msg)), 0,
+			     "%s: %.*s", msg, (int)(nl - text), text);
 		json_object_array_add(arr, o);
 		text = nl + 1;
 	}
