@@ -54,6 +54,7 @@ void verdict_decide(struct session *s, const struct sg_call *c, bool starting, s
 	v->call.value = a->value;
 	v->call.line = rule ? rule->line : p->def_line;
 	v->call.is_default = rule == NULL;
+	v->call.implied = rule && rule->implied_by ? rule->implied_why : NULL;
 	v->call.meta = &v->meta;
 
 	if (starting && is_starting_exec(s, c)) {

@@ -61,6 +61,7 @@ struct audit_call {
 	int64_t value;               /* SG_ACT_FAKE */
 	unsigned line;               /* of the rule, or of `default` */
 	bool is_default;
+	const char *implied;         /* the rule was implied by the one on line: why; else NULL */
 	bool audit;                  /* a would-be verdict: the call was allowed */
 	json_object *emu;            /* emulate: "emulator", "decoded", "result" (borrowed) */
 };

@@ -205,6 +205,8 @@ json_object *audit_syscall_json(const struct audit_call *call)
 	put(o, "rule", jstr(rule), &ok);
 	if (call->is_default)
 		put(o, "default", json_object_new_boolean(1), &ok);
+	if (call->implied)
+		put(o, "implied", jstr(call->implied), &ok);
 	if (call->audit)
 		put(o, "audit", json_object_new_boolean(1), &ok);
 	if (call->emu) {
