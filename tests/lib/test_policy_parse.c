@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* lib/policy_parse.c: the policy language, its error messages, and the shipped policies. */
+/*
+ * lib/policy_parse.c: the directives, lines and files of the policy language, its error
+ * messages with the caret, and the shipped policies.  The pieces of a rule (lexer,
+ * actions, conditions, modifiers) are lib/policy_rule.c's: test_policy_rule.c.
+ */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <glob.h>
@@ -64,77 +68,6 @@ Test(policy_parse, syscall_unknown_on_every_policy_arch)
 		     "^\n");
 }
 
-Test(policy_parse, unknown_errno)
-{
-	expect_error(H "open deny EFOO\n", "t.policy:3:11: error: unknown errno 'EFOO'\n"
-					   "open deny EFOO\n"
-					   "          ^\n");
-	expect_error(H "open errno eperm\n", "t.policy:3:12: error: unknown errno 'eperm'\n"
-					     "open errno eperm\n"
-					     "           ^\n");
-}
-
-Test(policy_parse, errno_out_of_range)
-{
-	expect_error(H "open errno 4096\n", "t.policy:3:12: error: errno '4096' out of range (1..4095)\n"
-					    "open errno 4096\n"
-					    "           ^\n");
-	expect_error(H "open deny 0\n", "t.policy:3:11: error: errno '0' out of range (1..4095)\n"
-					"open deny 0\n"
-					"          ^\n");
-}
-
-Test(policy_parse, missing_errno)
-{
-	expect_error(H "open errno\n", "t.policy:3:11: error: missing errno after 'errno'\n"
-				       "open errno\n"
-				       "          ^\n");
-}
-
-Test(policy_parse, invalid_number)
-{
-	expect_error(H "open allow if arg0 == 0x1g\n",
-		     "t.policy:3:23: error: invalid number '0x1g'\n"
-		     "open allow if arg0 == 0x1g\n"
-		     "                      ^\n");
-	expect_error(H "open allow if arg0 == 08\n", "t.policy:3:23: error: invalid number '08'\n"
-						     "open allow if arg0 == 08\n"
-						     "                      ^\n");
-	expect_error(H "open allow if arg0 == 0x\n", "t.policy:3:23: error: invalid number '0x'\n"
-						     "open allow if arg0 == 0x\n"
-						     "                      ^\n");
-	expect_error(H "open fake -1\n", "t.policy:3:11: error: invalid number '-1'\n"
-					 "open fake -1\n"
-					 "          ^\n");
-}
-
-Test(policy_parse, number_overflow)
-{
-	expect_error(H "open allow if arg0 == 18446744073709551616\n",
-		     "t.policy:3:23: error: number '18446744073709551616' does not fit in 64 bits\n"
-		     "open allow if arg0 == 18446744073709551616\n"
-		     "                      ^\n");
-	expect_error(H "open allow if arg0 == 0x10000000000000000\n",
-		     "t.policy:3:23: error: number '0x10000000000000000' does not fit in 64 bits\n"
-		     "open allow if arg0 == 0x10000000000000000\n"
-		     "                      ^\n");
-	expect_error(H "open fake 9223372036854775808\n",
-		     "t.policy:3:11: error: fake value '9223372036854775808' out of range "
-		     "(0..9223372036854775807)\n"
-		     "open fake 9223372036854775808\n"
-		     "          ^\n");
-}
-
-Test(policy_parse, unknown_action)
-{
-	expect_error(H "open permit\n", "t.policy:3:6: error: unknown action 'permit'\n"
-					"open permit\n"
-					"     ^\n");
-	expect_error("version 1\ndefault reject\n", "t.policy:2:9: error: unknown action 'reject'\n"
-						    "default reject\n"
-						    "        ^\n");
-}
-
 Test(policy_parse, missing_action)
 {
 	expect_error(H "open\n", "t.policy:3:5: error: missing action after 'open'\n"
@@ -161,16 +94,6 @@ Test(policy_parse, missing_syscall_name)
 		     "t.policy:3:7: error: missing syscall name after ','\n"
 		     "open, , close allow\n"
 		     "      ^\n");
-}
-
-Test(policy_parse, emulate_needs_a_valid_name)
-{
-	expect_error(H "mknod emulate\n", "t.policy:3:14: error: missing emulator name after 'emulate'\n"
-					  "mknod emulate\n"
-					  "             ^\n");
-	expect_error(H "mknod emulate a/b\n", "t.policy:3:15: error: invalid emulator name 'a/b'\n"
-					      "mknod emulate a/b\n"
-					      "              ^\n");
 }
 
 Test(policy_parse, missing_version_header)
@@ -253,122 +176,17 @@ Test(policy_parse, arch_after_rules)
 		     "^\n");
 }
 
-Test(policy_parse, bad_argument_index)
-{
-	expect_error(H "open allow if arg6 == 1\n",
-		     "t.policy:3:15: error: invalid argument index 'arg6' (arg0..arg5)\n"
-		     "open allow if arg6 == 1\n"
-		     "              ^\n");
-	expect_error(H "open allow if flags == 1\n",
-		     "t.policy:3:15: error: expected 'argN', got 'flags'\n"
-		     "open allow if flags == 1\n"
-		     "              ^\n");
-	expect_error(H "open allow if\n", "t.policy:3:14: error: missing condition after 'if'\n"
-					  "open allow if\n"
-					  "             ^\n");
-	expect_error(H "open allow if arg0 == 1 and\n",
-		     "t.policy:3:28: error: missing condition after 'and'\n"
-		     "open allow if arg0 == 1 and\n"
-		     "                           ^\n");
-}
-
-Test(policy_parse, bad_operator)
-{
-	expect_error(H "open allow if arg0 =< 1\n", "t.policy:3:20: error: invalid operator '=<'\n"
-						    "open allow if arg0 =< 1\n"
-						    "                   ^\n");
-	expect_error(H "open allow if arg0 = 1\n", "t.policy:3:20: error: invalid operator '='\n"
-						   "open allow if arg0 = 1\n"
-						   "                   ^\n");
-	expect_error(H "open allow if arg0 eq 1\n", "t.policy:3:20: error: invalid operator 'eq'\n"
-						    "open allow if arg0 eq 1\n"
-						    "                   ^\n");
-	expect_error(H "open allow if arg0\n", "t.policy:3:19: error: missing operator after 'arg0'\n"
-					       "open allow if arg0\n"
-					       "                  ^\n");
-	expect_error(H "open allow if arg0 ==\n", "t.policy:3:22: error: missing number after '=='\n"
-						  "open allow if arg0 ==\n"
-						  "                     ^\n");
-	expect_error(H "open allow if arg1 & 3 != 1\n",
-		     "t.policy:3:24: error: expected '==' after mask, got '!='\n"
-		     "open allow if arg1 & 3 != 1\n"
-		     "                       ^\n");
-	expect_error(H "open allow if arg1 & 3\n", "t.policy:3:23: error: missing '==' after mask '3'\n"
-						   "open allow if arg1 & 3\n"
-						   "                      ^\n");
-	expect_error(H "open allow if arg1 &\n", "t.policy:3:21: error: missing mask after '&'\n"
-						 "open allow if arg1 &\n"
-						 "                    ^\n");
-}
-
-Test(policy_parse, too_many_conditions)
-{
-	const char *line = "open allow if arg0 == 0 and arg1 == 1 and arg2 == 2 and arg3 == 3 and "
-			   "arg4 == 4 and arg5 == 5 and arg0 != 9";
-	char text[512], expected[1024];
-
-	/* The seventh condition starts at column 15 + 6 * 14 = 99. */
-	snprintf(text, sizeof(text), H "%s\n", line);
-	snprintf(expected, sizeof(expected),
-		 "t.policy:3:99: error: too many conditions (max 6)\n%s\n%*s^\n", line, 98, "");
-	expect_error(text, expected);
-}
-
 Test(policy_parse, trailing_garbage)
 {
 	expect_error("version 1 x\n", "t.policy:1:11: error: unexpected 'x'\n"
 				      "version 1 x\n"
 				      "          ^\n");
-	expect_error(H "open allow please\n", "t.policy:3:12: error: unexpected 'please'\n"
-					      "open allow please\n"
-					      "           ^\n");
-	expect_error(H "open deny EPERM if arg0 == 1 foo\n",
-		     "t.policy:3:30: error: unexpected 'foo'\n"
-		     "open deny EPERM if arg0 == 1 foo\n"
-		     "                             ^\n");
-	expect_error(H "open allow if arg0 == 1 if arg1 == 2\n",
-		     "t.policy:3:25: error: unexpected 'if': join conditions with 'and'\n"
-		     "open allow if arg0 == 1 if arg1 == 2\n"
-		     "                        ^\n");
-	expect_error(H "open allow log if arg0 == 1 quiet if arg1 == 2\n",
-		     "t.policy:3:35: error: unexpected 'if': join conditions with 'and'\n"
-		     "open allow log if arg0 == 1 quiet if arg1 == 2\n"
-		     "                                  ^\n");
-	expect_error("version 1\ndefault allow if arg0 == 1\n",
-		     "t.policy:2:15: error: conditions are not allowed on 'default'\n"
-		     "default allow if arg0 == 1\n"
-		     "              ^\n");
 	expect_error("version 1\narch x86_64, x86\n", "t.policy:2:12: error: unexpected ','\n"
 						      "arch x86_64, x86\n"
 						      "           ^\n");
 	expect_error(H "== allow\n", "t.policy:3:1: error: unexpected '=='\n"
 				     "== allow\n"
 				     "^\n");
-}
-
-Test(policy_parse, contradicting_modifiers)
-{
-	expect_error(H "open deny quiet log\n", "t.policy:3:17: error: 'log' contradicts 'quiet'\n"
-						"open deny quiet log\n"
-						"                ^\n");
-	expect_error(H "open kill audit quiet\n",
-		     "t.policy:3:17: error: 'quiet' contradicts 'audit'\n"
-		     "open kill audit quiet\n"
-		     "                ^\n");
-	expect_error(H "open allow audit\n", "t.policy:3:12: error: 'audit' cannot be used with 'allow'\n"
-					     "open allow audit\n"
-					     "           ^\n");
-	expect_error(H "open emulate x audit\n",
-		     "t.policy:3:16: error: 'audit' cannot be used with 'emulate'\n"
-		     "open emulate x audit\n"
-		     "               ^\n");
-	expect_error(H "open deny log log\n", "t.policy:3:15: error: duplicate modifier 'log'\n"
-					      "open deny log log\n"
-					      "              ^\n");
-	expect_error("version 1\ndefault allow audit\n",
-		     "t.policy:2:15: error: 'audit' cannot be used with 'allow'\n"
-		     "default allow audit\n"
-		     "              ^\n");
 }
 
 Test(policy_parse, caret_keeps_tabs)
@@ -486,83 +304,6 @@ Test(policy_parse, seed_kill_default_with_conditions)
 	policy_free(p);
 }
 
-Test(policy_parse, actions_and_modifiers)
-{
-	struct sg_policy *p = parse_ok(H "open deny\n"
-					 "openat errno EACCES log\n"
-					 "creat deny 0x0d audit\n"
-					 "mkdir fake\n"
-					 "rmdir fake 0777 quiet\n"
-					 "chmod kill quiet\n"
-					 "mknod emulate mknod-dev\n"
-					 "kill allow\n"
-					 "tkill kill\n");
-	const struct sg_rule *r = p->rules;
-
-	cr_assert_eq(p->n_rules, 9);
-	cr_assert_eq(r[0].action.kind, SG_ACT_DENY);
-	cr_assert_eq(r[0].action.err, EPERM);
-	cr_assert_eq(r[1].action.err, EACCES);
-	cr_assert_eq(r[1].action.flags, SG_FLAG_LOG);
-	cr_assert_eq(r[2].action.err, 13);
-	cr_assert_eq(r[2].action.flags, SG_FLAG_AUDIT);
-	cr_assert_eq(r[3].action.kind, SG_ACT_FAKE);
-	cr_assert_eq(r[3].action.value, 0);
-	cr_assert_eq(r[4].action.value, 0777);
-	cr_assert_eq(r[4].action.flags, SG_FLAG_QUIET);
-	cr_assert_eq(r[5].action.kind, SG_ACT_KILL);
-	cr_assert_eq(r[6].action.kind, SG_ACT_EMULATE);
-	cr_assert_str_eq(r[6].action.emulator, "mknod-dev");
-	cr_assert_str_eq(r[7].name, "kill"); /* a syscall named like an action */
-	cr_assert_eq(r[7].action.kind, SG_ACT_ALLOW);
-	cr_assert_eq(r[8].action.kind, SG_ACT_KILL);
-	policy_free(p);
-}
-
-Test(policy_parse, modifiers_before_or_after_conditions)
-{
-	struct sg_policy *p = parse_ok(H "open allow log if arg0 == 1\n"
-					 "open deny EIO if arg0 == 2 quiet\n"
-					 "open fake quiet if arg0 == 3 and arg1 == 4\n"
-					 "open kill audit\n");
-	const struct sg_rule *r = p->rules;
-
-	cr_assert_eq(r[0].action.flags, SG_FLAG_LOG);
-	cr_assert_eq(r[0].n_conds, 1);
-	cr_assert_eq(r[1].action.flags, SG_FLAG_QUIET);
-	cr_assert_eq(r[1].conds[0].value, 2);
-	cr_assert_eq(r[2].action.flags, SG_FLAG_QUIET);
-	cr_assert_eq(r[2].n_conds, 2);
-	cr_assert_eq(r[3].action.flags, SG_FLAG_AUDIT);
-	policy_free(p);
-}
-
-Test(policy_parse, conditions_and_numbers)
-{
-	struct sg_policy *p = parse_ok(
-		H "mknodat allow if arg2 & 0170000 == 0020000 and arg3 <= 0xffffffffffffffff\n"
-		  "ioctl deny if arg1 != 0x5401 and arg0 < 3 and arg2 > 10 and arg3 >= 010\n"
-		  "read allow if arg0==1 and arg1&0x3==1\n");
-	const struct sg_rule *r = p->rules;
-
-	cr_assert_eq(r[0].conds[0].op, SG_CMP_MASKED_EQ);
-	cr_assert_eq(r[0].conds[0].arg, 2);
-	cr_assert_eq(r[0].conds[0].mask, 0170000);
-	cr_assert_eq(r[0].conds[0].value, 0020000);
-	cr_assert_eq(r[0].conds[1].op, SG_CMP_LE);
-	cr_assert_eq(r[0].conds[1].value, UINT64_MAX);
-	cr_assert_eq(r[1].n_conds, 4);
-	cr_assert_eq(r[1].conds[0].op, SG_CMP_NE);
-	cr_assert_eq(r[1].conds[0].value, 0x5401);
-	cr_assert_eq(r[1].conds[1].op, SG_CMP_LT);
-	cr_assert_eq(r[1].conds[2].op, SG_CMP_GT);
-	cr_assert_eq(r[1].conds[3].op, SG_CMP_GE);
-	cr_assert_eq(r[1].conds[3].value, 8);
-	cr_assert_eq(r[2].n_conds, 2); /* operators need no spaces */
-	cr_assert_eq(r[2].conds[1].mask, 3);
-	policy_free(p);
-}
-
 Test(policy_parse, default_arches_and_arch_directive)
 {
 	struct sg_policy *p = parse_ok(H);
@@ -631,36 +372,6 @@ Test(policy_parse, comments_blank_lines_and_crlf)
 	cr_assert_eq(p->def_line, 4);
 	cr_assert_eq(p->n_rules, 1);
 	cr_assert_eq(p->rules[0].line, 5);
-	policy_free(p);
-}
-
-Test(policy_parse, check_loadable_validates_emulators)
-{
-	struct sg_policy *p = parse_ok(H "read allow\n  mknod emulate mknodx\n");
-	struct sg_policy_error e;
-	char buf[512];
-
-	cr_assert_eq(policy_check_loadable(p, &e), -EINVAL);
-	policy_error_format(&e, buf, sizeof(buf));
-	cr_assert_str_eq(buf, "t.policy:4:3: error: unknown emulator 'mknodx' (known: mknod, "
-			      "mknod-strict, chown, xattr, sched, open)\n");
-	policy_free(p);
-
-	p = parse_ok(H "read allow\nopenat emulate mknod\n");
-	cr_assert_eq(policy_check_loadable(p, &e), -EINVAL);
-	cr_assert_eq(e.line, 4);
-	cr_assert_str_eq(e.msg, "emulator 'mknod' cannot carry out 'openat'");
-	policy_free(p);
-
-	p = parse_ok("version 1\n\ndefault emulate mknod\n");
-	cr_assert_eq(policy_check_loadable(p, &e), -EINVAL);
-	cr_assert_eq(e.line, 3);
-	cr_assert(strstr(e.msg, "cannot be the default"));
-	policy_free(p);
-
-	p = parse_ok(H "mknod, mknodat emulate mknod if arg1 & 0170000 == 0020000\n"
-		       "fchownat emulate chown\nsetpriority emulate sched\n");
-	cr_assert_eq(policy_check_loadable(p, &e), 0);
 	policy_free(p);
 }
 
@@ -858,24 +569,3 @@ Test(policy_parse, unreachable_sets_the_errno_of_trapped_calls_without_a_daemon)
 						  "                  ^\n");
 }
 
-Test(policy_parse, mknod_takes_its_own_device_allowlist)
-{
-	static const char *const bad[] = { "1", "1:", ":3", "1:3x", "4096:0", "1:1048576", "c1:3" };
-	struct sg_policy_error e;
-	struct sg_policy *p = parse_ok(H "mknodat emulate mknod 1:3 10:200 136:0\n");
-	unsigned maj = 0, min = 0;
-	char text[128], buf[512];
-
-	cr_assert_eq(policy_check_loadable(p, &e), 0, "%s", e.msg);
-	policy_free(p);
-	cr_assert_eq(policy_emu_parse_dev("10:200", 6, &maj, &min), 0);
-	cr_assert(maj == 10 && min == 200);
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		snprintf(text, sizeof(text), H "mknodat emulate mknod-strict 1:5 %s\n", bad[i]);
-		p = parse_ok(text);
-		cr_assert_eq(policy_check_loadable(p, &e), -EINVAL, "%s", bad[i]);
-		policy_error_format(&e, buf, sizeof(buf));
-		cr_expect(strstr(buf, "t.policy:3:1: error: emulator 'mknod-strict':"), "%s", buf);
-		policy_free(p);
-	}
-}
