@@ -27,8 +27,8 @@ Test(client_main, help_lists_every_command_and_option)
 		"policy diff OLD NEW", "policy merge A B [...] [-o FILE]",
 		"policy replay FILE --log LOGFILE | --session ID", "-s, --socket PATH", "--json",
 		"--session ID", "--log LOGFILE", "-f, --follow", "--strict", "-o, --output FILE",
-		"-h, --help", "--version", SG_DEFAULT_SOCKET, "Exit status: 0 on success, 1 on "
-		"failure, 2 on a usage error.",
+		"-h, --help", "--version", SG_DEFAULT_SOCKET,
+		"Exit status: 0 on success, 1 on failure, 2 on a usage error.",
 	};
 
 	cr_assert_eq(cli_run(args), 0);
