@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Helpers for the sysgatectl program tests (see cli.h). */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -13,6 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "cli.h"
 
 char cli_dir[64], cli_sock[128];
@@ -21,6 +24,7 @@ pid_t cli_child = -1;
 int cli_out_fd = -1, cli_err_fd = -1;
 char cli_out[CLI_OUT_MAX], cli_err[CLI_OUT_MAX];
 uint8_t cli_buf[SG_MSG_MAX];
+static int saved_stderr = -1, captured_fd = -1;
 
 /* Suite init: a fresh temporary directory. */
 void cli_setup(void)
@@ -30,10 +34,11 @@ void cli_setup(void)
 	snprintf(cli_sock, sizeof(cli_sock), "%s/sock", cli_dir);
 }
 
-/* Suite fini: kill the child, close everything, remove the files. */
+/* Suite fini: kill the child, close everything, remove every file written. */
 void cli_teardown(void)
 {
-	char p[160];
+	DIR *d;
+	struct dirent *de;
 
 	if (cli_child > 0) {
 		kill(cli_child, SIGKILL);
@@ -44,9 +49,18 @@ void cli_teardown(void)
 	if (cli_listen_fd >= 0)
 		close(cli_listen_fd);
 	cli_forget_output();
-	unlink(cli_sock);
-	snprintf(p, sizeof(p), "%s/p.policy", cli_dir);
-	unlink(p);
+	if (saved_stderr >= 0) {
+		dup2(saved_stderr, STDERR_FILENO);
+		close(saved_stderr);
+		close(captured_fd);
+		saved_stderr = captured_fd = -1;
+	}
+	d = opendir(cli_dir);
+	while (d && (de = readdir(d)))
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			unlinkat(dirfd(d), de->d_name, 0);
+	if (d)
+		closedir(d);
 	rmdir(cli_dir);
 }
 
@@ -58,8 +72,10 @@ void cli_spawn(const char *env_sock, const char *const *args)
 	const char *argv[16] = { "sysgatectl" };
 	size_t n = 1;
 
-	if (!root)
+	if (!root) {
+		cli_teardown(); /* a skipped test gets no fini */
 		cr_skip_test("SG_BUILD_ROOT not set: run through meson test");
+	}
 	snprintf(exe, sizeof(exe), "%s/client/sysgatectl", root);
 	for (; args[n - 1] && n < 15; n++)
 		argv[n] = args[n - 1];
@@ -186,6 +202,20 @@ void cli_handshake(void)
 	cli_reply(proto_encode_ack(cli_buf, sizeof(cli_buf), 0));
 }
 
+/* Listen (once), end the previous run's connection and output, start sysgatectl against
+ * cli_sock and shake hands. */
+void cli_start(const char *const *args)
+{
+	if (cli_listen_fd < 0)
+		cli_listen();
+	if (cli_peer >= 0)
+		close(cli_peer);
+	cli_peer = -1;
+	cli_forget_output();
+	cli_spawn(cli_sock, args);
+	cli_handshake();
+}
+
 /* Wait until the child's stdout holds s. */
 void cli_wait_output(const char *s)
 {
@@ -198,7 +228,7 @@ void cli_wait_output(const char *s)
 	cr_assert_fail("output never showed '%s'; got '%s'", s, cli_out);
 }
 
-/* Write cli_dir/p.policy. */
+/* Write cli_dir/NAME. */
 const char *cli_write_file(const char *name, const char *text)
 {
 	/* One slot per file name, so a path stays valid while other files are written. */
@@ -222,4 +252,39 @@ const char *cli_write_file(const char *name, const char *text)
 const char *cli_write_policy(const char *text)
 {
 	return cli_write_file("p.policy", text);
+}
+
+/* Our own standard error into a memfd, until the suite's fini. */
+void cli_capture_stderr(void)
+{
+	fflush(stderr);
+	captured_fd = memfd_create("stderr", MFD_CLOEXEC);
+	cr_assert_geq(captured_fd, 0);
+	saved_stderr = dup(STDERR_FILENO);
+	cr_assert_geq(saved_stderr, 0);
+	cr_assert_geq(dup2(captured_fd, STDERR_FILENO), 0);
+}
+
+/* What was written to our standard error since the last call (in cli_err). */
+const char *cli_stderr(void)
+{
+	fflush(stderr);
+	read_all(captured_fd, cli_err, sizeof(cli_err));
+	/* fd 2 shares the offset: start over for the next call */
+	cr_assert_eq(ftruncate(captured_fd, 0), 0);
+	lseek(captured_fd, 0, SEEK_SET);
+	return cli_err;
+}
+
+/* The child's stdout, one JSON document, printed again plain (keys in their order). */
+const char *cli_out_json(void)
+{
+	static char plain[CLI_OUT_MAX];
+	struct json_object *o = json_tokener_parse(cli_out);
+
+	cr_assert_not_null(o, "not JSON: %s", cli_out);
+	snprintf(plain, sizeof(plain), "%s", json_object_to_json_string_ext(o,
+		 JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	return plain;
 }

@@ -22,7 +22,8 @@ extern int cli_out_fd, cli_err_fd;
 extern char cli_out[CLI_OUT_MAX], cli_err[CLI_OUT_MAX]; /* the child's stdout, stderr */
 extern uint8_t cli_buf[SG_MSG_MAX];                     /* the peer's packet buffer */
 
-/* Suite fixtures: a temporary directory with cli_sock in it; the fini kills and removes all. */
+/* Suite fixtures: a temporary directory with cli_sock in it; the fini kills the child,
+ * closes the sockets, gives back standard error and removes the directory and its files. */
 void cli_setup(void);
 void cli_teardown(void);
 /* Start sysgatectl with args (NULL-terminated); SYSGATE_SOCKET = env_sock, or unset if NULL. */
@@ -42,9 +43,18 @@ struct sg_msg cli_expect(uint16_t type);
 void cli_reply(ssize_t len);
 /* Accept, check HELLO with the client role, answer ACK. */
 void cli_handshake(void);
+/* cli_listen (once), close the previous run's connection and output, cli_spawn against
+ * cli_sock, cli_handshake: sysgatectl's request comes next. */
+void cli_start(const char *const *args);
 /* Wait (bounded) until the child's stdout holds s. */
 void cli_wait_output(const char *s);
 /* Write cli_dir/NAME with text; returns its path (one buffer per name, at most 8 names). */
 const char *cli_write_file(const char *name, const char *text);
 /* Write cli_dir/p.policy with text; returns its path. */
 const char *cli_write_policy(const char *text);
+/* In-process tests: our standard error goes to a memfd until the suite's fini. */
+void cli_capture_stderr(void);
+/* What was written to standard error since cli_capture_stderr() or the last call. */
+const char *cli_stderr(void);
+/* The child's stdout as one JSON document, printed again without blanks, keys in order. */
+const char *cli_out_json(void);

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* Tests for sysgatectl policy replay with a saved audit log (client/replay.c, replay_record.c). */
+/*
+ * client/replay.c: sysgatectl policy replay FILE --log LOGFILE, the table or JSON of the
+ * recorded calls decided differently.  One record's checks are test_replay_record.c's; the
+ * command line's rules test_main.c's.
+ */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
@@ -127,21 +131,6 @@ Test(client_replay, invalid_records_stop_with_the_line_and_exit_2)
 	}
 }
 
-Test(client_replay, needs_exactly_one_source)
-{
-	const char *pol = cli_write_policy(policy);
-	const char *none[] = { "policy", "replay", pol, NULL };
-	const char *both[] = { "policy", "replay", pol, "--log", "x", "--session", "1", NULL };
-	const char *stray[] = { "--log", "x", "status", NULL };
-
-	cr_expect_eq(cli_run(none), 2);
-	cr_expect(strstr(cli_err, "needs either --log LOGFILE or --session ID"), "%s", cli_err);
-	cli_forget_output();
-	cr_expect_eq(cli_run(both), 2);
-	cli_forget_output();
-	cr_expect_eq(cli_run(stray), 2);
-	cr_expect(strstr(cli_err, "--log applies to policy replay only"), "%s", cli_err);
-}
 
 Test(client_replay, policy_errors_exit_2_with_position)
 {
@@ -155,14 +144,6 @@ Test(client_replay, policy_errors_exit_2_with_position)
 	cr_expect(strstr(cli_err, want), "want '%s', got '%s'", want, cli_err);
 }
 
-Test(client_replay, help_describes_replay)
-{
-	static const char *const args[] = { "--help", NULL };
-
-	cr_assert_eq(cli_run(args), 0);
-	cr_expect(strstr(cli_out, "policy replay FILE --log LOGFILE | --session ID"), "%s", cli_out);
-	cr_expect(strstr(cli_out, "--log LOGFILE"), "%s", cli_out);
-}
 
 Test(client_replay, uncovered_arch_is_a_kill_and_audit_differs_from_deny)
 {

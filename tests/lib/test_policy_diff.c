@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* lib/policy_diff.c and lib/policy_format.c: differences between two rule tables. */
+/* lib/policy_diff.c: differences between two rule tables. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
@@ -166,34 +166,6 @@ Test(policy_diff, arch_covered_by_one_side)
 	cr_expect(e[0].old_covered);
 	cr_expect(!e[0].new_covered);
 	free(e);
-}
-
-Test(policy_format, rules_print_back_in_the_language)
-{
-	struct sg_policy *p = parse("f", "version 1\ndefault deny EACCES log\n"
-				    "openat deny EACCES if arg2 & 3 == 1 and arg0 != 5 audit\n"
-				    "mknod fake 7 quiet\n");
-	char buf[256];
-
-	cr_expect_str_eq(policy_rule_format(&p->rules[0], buf, sizeof(buf)),
-			 "openat deny EACCES audit if arg2 & 0x3 == 0x1 and arg0 != 0x5");
-	cr_expect_str_eq(policy_rule_format(&p->rules[1], buf, sizeof(buf)), "mknod fake 7 quiet");
-	cr_expect_str_eq(policy_action_format(&p->def, buf, sizeof(buf)), "deny EACCES log");
-	cr_expect(policy_action_blocks(&p->rules[1].action));
-	/* what is printed parses back to the same rule */
-	{
-		char text[512];
-		struct sg_policy *q;
-
-		snprintf(text, sizeof(text), "version 1\ndefault allow\n%s\n",
-			 policy_rule_format(&p->rules[0], buf, sizeof(buf)));
-		q = parse("g", text);
-		cr_expect(policy_conds_equal(&p->rules[0], &q->rules[0]));
-		cr_expect(policy_action_equal(&p->rules[0].action, &q->rules[0].action));
-		policy_free(q);
-	}
-	cr_expect(!policy_action_blocks(&p->rules[0].action)); /* audit */
-	policy_free(p);
 }
 
 /* Argument vectors that hit both sides of the conditions used below. */

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* lib/policy_parse.c: the policy language and the shipped policies (its error messages:
- * test_policy_parse_errors.c). */
+/*
+ * lib/policy_parse.c: the directives, lines and files of the policy language, its error
+ * messages with the caret, and the shipped policies.  The pieces of a rule (lexer,
+ * actions, conditions, modifiers) are lib/policy_rule.c's: test_policy_rule.c.
+ */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <glob.h>
@@ -10,7 +13,235 @@
 #include <unistd.h>
 
 #include "policy.h"
-#include "policy_parse_test.h"
+
+#define H "version 1\ndefault allow\n"
+
+static struct sg_policy *parse_ok(const char *text)
+{
+	struct sg_policy *p = NULL;
+	struct sg_policy_error e;
+	char buf[1024];
+	int r = policy_parse(text, strlen(text), "t.policy", &p, &e);
+
+	policy_error_format(&e, buf, sizeof(buf));
+	cr_assert_eq(r, 0, "policy_parse failed (%d):\n%s", r, buf);
+	cr_assert_not_null(p);
+	return p;
+}
+
+/* Parse text (len bytes) expecting failure r and exactly the formatted error. */
+static void expect_error_len(const char *text, size_t len, int r_expected, const char *expected)
+{
+	struct sg_policy *p = NULL;
+	struct sg_policy_error e;
+	char buf[1024];
+	int r = policy_parse(text, len, "t.policy", &p, &e);
+
+	policy_error_format(&e, buf, sizeof(buf));
+	cr_assert_eq(r, r_expected, "policy_parse returned %d, want %d; error:\n%s", r, r_expected,
+		     buf);
+	cr_assert_null(p);
+	cr_assert_str_eq(buf, expected);
+}
+
+static void expect_error(const char *text, const char *expected)
+{
+	expect_error_len(text, strlen(text), -EINVAL, expected);
+}
+
+Test(policy_parse, unknown_syscall)
+{
+	expect_error(H "opne allow\n", "t.policy:3:1: error: unknown syscall 'opne'\n"
+				       "opne allow\n"
+				       "^\n");
+	expect_error(H "read, opne allow\n", "t.policy:3:7: error: unknown syscall 'opne'\n"
+					     "read, opne allow\n"
+					     "      ^\n");
+}
+
+Test(policy_parse, syscall_unknown_on_every_policy_arch)
+{
+	/* uselib exists on x86_64 and x86 but not on x32. */
+	expect_error("version 1\narch x32\ndefault allow\nuselib deny\n",
+		     "t.policy:4:1: error: unknown syscall 'uselib'\n"
+		     "uselib deny\n"
+		     "^\n");
+}
+
+Test(policy_parse, missing_action)
+{
+	expect_error(H "open\n", "t.policy:3:5: error: missing action after 'open'\n"
+				 "open\n"
+				 "    ^\n");
+	expect_error(H "open, close   # comment\n",
+		     "t.policy:3:12: error: missing action after 'close'\n"
+		     "open, close   # comment\n"
+		     "           ^\n");
+	expect_error("version 1\ndefault\n", "t.policy:2:8: error: missing action after 'default'\n"
+					     "default\n"
+					     "       ^\n");
+}
+
+Test(policy_parse, missing_syscall_name)
+{
+	expect_error(H "open, allow\n", "t.policy:3:7: error: unknown syscall 'allow'\n"
+					"open, allow\n"
+					"      ^\n");
+	expect_error(H "open,\n", "t.policy:3:6: error: missing syscall name after ','\n"
+				  "open,\n"
+				  "     ^\n");
+	expect_error(H "open, , close allow\n",
+		     "t.policy:3:7: error: missing syscall name after ','\n"
+		     "open, , close allow\n"
+		     "      ^\n");
+}
+
+Test(policy_parse, missing_version_header)
+{
+	expect_error("", "t.policy: error: missing 'version' header\n");
+	expect_error("# nothing\n\n", "t.policy: error: missing 'version' header\n");
+}
+
+Test(policy_parse, directive_before_version)
+{
+	expect_error("# x\ndefault allow\nversion 1\n",
+		     "t.policy:2:1: error: expected 'version' header before 'default'\n"
+		     "default allow\n"
+		     "^\n");
+	expect_error("  open allow\n", "t.policy:1:3: error: expected 'version' header before 'open'\n"
+				       "  open allow\n"
+				       "  ^\n");
+}
+
+Test(policy_parse, duplicate_version_header)
+{
+	expect_error("version 1\ndefault allow\nversion 1\n",
+		     "t.policy:3:1: error: duplicate 'version' header (first on line 1)\n"
+		     "version 1\n"
+		     "^\n");
+}
+
+Test(policy_parse, unsupported_version)
+{
+	expect_error("version 2\n", "t.policy:1:9: error: unsupported version '2' (supported: 1)\n"
+				    "version 2\n"
+				    "        ^\n");
+	expect_error("version\n", "t.policy:1:8: error: missing version number after 'version'\n"
+				  "version\n"
+				  "       ^\n");
+	expect_error("version one\n", "t.policy:1:9: error: invalid number 'one'\n"
+				      "version one\n"
+				      "        ^\n");
+}
+
+Test(policy_parse, missing_default)
+{
+	expect_error("version 1\nopen allow\n", "t.policy: error: missing 'default' directive\n");
+}
+
+Test(policy_parse, duplicate_default)
+{
+	expect_error(H "open allow\ndefault kill\n",
+		     "t.policy:4:1: error: duplicate 'default' directive (first on line 2)\n"
+		     "default kill\n"
+		     "^\n");
+}
+
+Test(policy_parse, duplicate_arch_directive)
+{
+	expect_error("version 1\narch x86_64\narch x86\ndefault allow\n",
+		     "t.policy:3:1: error: duplicate 'arch' directive (first on line 2)\n"
+		     "arch x86\n"
+		     "^\n");
+	expect_error("version 1\narch x86 i386\n", "t.policy:2:10: error: duplicate arch 'i386'\n"
+						   "arch x86 i386\n"
+						   "         ^\n");
+}
+
+Test(policy_parse, unknown_arch)
+{
+	expect_error("version 1\narch x86_64 arm64\n", "t.policy:2:13: error: unknown arch 'arm64'\n"
+						       "arch x86_64 arm64\n"
+						       "            ^\n");
+	expect_error("version 1\narch\n", "t.policy:2:5: error: missing arch name after 'arch'\n"
+					  "arch\n"
+					  "    ^\n");
+}
+
+Test(policy_parse, arch_after_rules)
+{
+	expect_error(H "open allow\narch x86_64\n",
+		     "t.policy:4:1: error: 'arch' must come before the first rule (line 3)\n"
+		     "arch x86_64\n"
+		     "^\n");
+}
+
+Test(policy_parse, trailing_garbage)
+{
+	expect_error("version 1 x\n", "t.policy:1:11: error: unexpected 'x'\n"
+				      "version 1 x\n"
+				      "          ^\n");
+	expect_error("version 1\narch x86_64, x86\n", "t.policy:2:12: error: unexpected ','\n"
+						      "arch x86_64, x86\n"
+						      "           ^\n");
+	expect_error(H "== allow\n", "t.policy:3:1: error: unexpected '=='\n"
+				     "== allow\n"
+				     "^\n");
+}
+
+Test(policy_parse, caret_keeps_tabs)
+{
+	expect_error(H "\topen,\tclose allow if arg9 == 1\n",
+		     "t.policy:3:23: error: invalid argument index 'arg9' (arg0..arg5)\n"
+		     "\topen,\tclose allow if arg9 == 1\n"
+		     "\t     \t               ^\n");
+}
+
+Test(policy_parse, text_too_large)
+{
+	size_t len = SG_POLICY_TEXT_MAX + 1;
+	char *text = malloc(len);
+
+	cr_assert_not_null(text);
+	memset(text, '#', len);
+	memcpy(text, H, strlen(H));
+	expect_error_len(text, len, -EFBIG,
+			 "t.policy: error: policy text too large (65537 bytes, max 65536)\n");
+	/* Exactly the limit is fine. */
+	len = SG_POLICY_TEXT_MAX;
+	{
+		struct sg_policy *p = NULL;
+
+		cr_assert_eq(policy_parse(text, len, "t.policy", &p, NULL), 0);
+		policy_free(p);
+	}
+	free(text);
+}
+
+Test(policy_parse, too_many_rules)
+{
+	size_t n = SG_POLICY_RULES_MAX + 1, size = strlen(H) + n * 11 + 1, off;
+	char *text = malloc(size), expected[256];
+
+	cr_assert_not_null(text);
+	off = (size_t)sprintf(text, "%s", H);
+	for (size_t i = 0; i < n; i++)
+		off += (size_t)sprintf(text + off, "read allow\n");
+	snprintf(expected, sizeof(expected),
+		 "t.policy:%zu:1: error: too many rules (max 4096)\nread allow\n^\n", n + 2);
+	expect_error(text, expected);
+	free(text);
+}
+
+Test(policy_parse, nul_byte)
+{
+	static const char text[] = H "open\0 allow\n";
+
+	expect_error_len(text, sizeof(text) - 1, -EINVAL,
+			 "t.policy:3:5: error: NUL byte in policy text\n"
+			 "open\n"
+			 "    ^\n");
+}
 
 Test(policy_parse, trailing_nul_terminator_is_not_text)
 {
@@ -36,7 +267,7 @@ Test(policy_parse, seed_errno_default)
 	cr_assert_eq(p->def.kind, SG_ACT_DENY);
 	cr_assert_eq(p->def.err, 5);
 	cr_assert_eq(p->def_line, 2);
-	cr_assert_eq(p->n_rules, 4);
+	cr_assert_eq(p->n_written, 4);
 	for (size_t i = 0; i < 4; i++) {
 		cr_assert_str_eq(p->rules[i].name, names[i]);
 		cr_assert_eq(p->rules[i].line, 3);
@@ -60,7 +291,7 @@ Test(policy_parse, seed_kill_default_with_conditions)
 	const struct sg_rule *r;
 
 	cr_assert_eq(p->def.kind, SG_ACT_KILL);
-	cr_assert_eq(p->n_rules, 5);
+	cr_assert_eq(p->n_written, 5);
 	r = &p->rules[4];
 	cr_assert_str_eq(r->name, "dup2");
 	cr_assert_eq(r->line, 4);
@@ -70,83 +301,6 @@ Test(policy_parse, seed_kill_default_with_conditions)
 	cr_assert_eq(r->conds[0].value, 1);
 	cr_assert_eq(r->conds[1].arg, 1);
 	cr_assert_eq(r->conds[1].value, 2);
-	policy_free(p);
-}
-
-Test(policy_parse, actions_and_modifiers)
-{
-	struct sg_policy *p = parse_ok(H "open deny\n"
-					 "openat errno EACCES log\n"
-					 "creat deny 0x0d audit\n"
-					 "mkdir fake\n"
-					 "rmdir fake 0777 quiet\n"
-					 "chmod kill quiet\n"
-					 "mknod emulate mknod-dev\n"
-					 "kill allow\n"
-					 "tkill kill\n");
-	const struct sg_rule *r = p->rules;
-
-	cr_assert_eq(p->n_written, 9);
-	cr_assert_eq(r[0].action.kind, SG_ACT_DENY);
-	cr_assert_eq(r[0].action.err, EPERM);
-	cr_assert_eq(r[1].action.err, EACCES);
-	cr_assert_eq(r[1].action.flags, SG_FLAG_LOG);
-	cr_assert_eq(r[2].action.err, 13);
-	cr_assert_eq(r[2].action.flags, SG_FLAG_AUDIT);
-	cr_assert_eq(r[3].action.kind, SG_ACT_FAKE);
-	cr_assert_eq(r[3].action.value, 0);
-	cr_assert_eq(r[4].action.value, 0777);
-	cr_assert_eq(r[4].action.flags, SG_FLAG_QUIET);
-	cr_assert_eq(r[5].action.kind, SG_ACT_KILL);
-	cr_assert_eq(r[6].action.kind, SG_ACT_EMULATE);
-	cr_assert_str_eq(r[6].action.emulator, "mknod-dev");
-	cr_assert_str_eq(r[7].name, "kill"); /* a syscall named like an action */
-	cr_assert_eq(r[7].action.kind, SG_ACT_ALLOW);
-	cr_assert_eq(r[8].action.kind, SG_ACT_KILL);
-	policy_free(p);
-}
-
-Test(policy_parse, modifiers_before_or_after_conditions)
-{
-	struct sg_policy *p = parse_ok(H "open allow log if arg0 == 1\n"
-					 "open deny EIO if arg0 == 2 quiet\n"
-					 "open fake quiet if arg0 == 3 and arg1 == 4\n"
-					 "open kill audit\n");
-	const struct sg_rule *r = p->rules;
-
-	cr_assert_eq(r[0].action.flags, SG_FLAG_LOG);
-	cr_assert_eq(r[0].n_conds, 1);
-	cr_assert_eq(r[1].action.flags, SG_FLAG_QUIET);
-	cr_assert_eq(r[1].conds[0].value, 2);
-	cr_assert_eq(r[2].action.flags, SG_FLAG_QUIET);
-	cr_assert_eq(r[2].n_conds, 2);
-	cr_assert_eq(r[3].action.flags, SG_FLAG_AUDIT);
-	policy_free(p);
-}
-
-Test(policy_parse, conditions_and_numbers)
-{
-	struct sg_policy *p = parse_ok(
-		H "mknodat allow if arg2 & 0170000 == 0020000 and arg3 <= 0xffffffffffffffff\n"
-		  "ioctl deny if arg1 != 0x5401 and arg0 < 3 and arg2 > 10 and arg3 >= 010\n"
-		  "read allow if arg0==1 and arg1&0x3==1\n");
-	const struct sg_rule *r = p->rules;
-
-	cr_assert_eq(r[0].conds[0].op, SG_CMP_MASKED_EQ);
-	cr_assert_eq(r[0].conds[0].arg, 2);
-	cr_assert_eq(r[0].conds[0].mask, 0170000);
-	cr_assert_eq(r[0].conds[0].value, 0020000);
-	cr_assert_eq(r[0].conds[1].op, SG_CMP_LE);
-	cr_assert_eq(r[0].conds[1].value, UINT64_MAX);
-	cr_assert_eq(r[1].n_conds, 4);
-	cr_assert_eq(r[1].conds[0].op, SG_CMP_NE);
-	cr_assert_eq(r[1].conds[0].value, 0x5401);
-	cr_assert_eq(r[1].conds[1].op, SG_CMP_LT);
-	cr_assert_eq(r[1].conds[2].op, SG_CMP_GT);
-	cr_assert_eq(r[1].conds[3].op, SG_CMP_GE);
-	cr_assert_eq(r[1].conds[3].value, 8);
-	cr_assert_eq(r[2].n_conds, 2); /* operators need no spaces */
-	cr_assert_eq(r[2].conds[1].mask, 3);
 	policy_free(p);
 }
 
@@ -218,36 +372,6 @@ Test(policy_parse, comments_blank_lines_and_crlf)
 	cr_assert_eq(p->def_line, 4);
 	cr_assert_eq(p->n_written, 1);
 	cr_assert_eq(p->rules[0].line, 5);
-	policy_free(p);
-}
-
-Test(policy_parse, check_loadable_validates_emulators)
-{
-	struct sg_policy *p = parse_ok(H "read allow\n  mknod emulate mknodx\n");
-	struct sg_policy_error e;
-	char buf[512];
-
-	cr_assert_eq(policy_check_loadable(p, &e), -EINVAL);
-	policy_error_format(&e, buf, sizeof(buf));
-	cr_assert_str_eq(buf, "t.policy:4:3: error: unknown emulator 'mknodx' (known: mknod, "
-			      "mknod-strict, chown, xattr, sched, open)\n");
-	policy_free(p);
-
-	p = parse_ok(H "read allow\nopenat emulate mknod\n");
-	cr_assert_eq(policy_check_loadable(p, &e), -EINVAL);
-	cr_assert_eq(e.line, 4);
-	cr_assert_str_eq(e.msg, "emulator 'mknod' cannot carry out 'openat'");
-	policy_free(p);
-
-	p = parse_ok("version 1\n\ndefault emulate mknod\n");
-	cr_assert_eq(policy_check_loadable(p, &e), -EINVAL);
-	cr_assert_eq(e.line, 3);
-	cr_assert(strstr(e.msg, "cannot be the default"));
-	policy_free(p);
-
-	p = parse_ok(H "mknod, mknodat emulate mknod if arg1 & 0170000 == 0020000\n"
-		       "fchownat emulate chown\nsetpriority emulate sched\n");
-	cr_assert_eq(policy_check_loadable(p, &e), 0);
 	policy_free(p);
 }
 
@@ -445,24 +569,3 @@ Test(policy_parse, unreachable_sets_the_errno_of_trapped_calls_without_a_daemon)
 						  "                  ^\n");
 }
 
-Test(policy_parse, mknod_takes_its_own_device_allowlist)
-{
-	static const char *const bad[] = { "1", "1:", ":3", "1:3x", "4096:0", "1:1048576", "c1:3" };
-	struct sg_policy_error e;
-	struct sg_policy *p = parse_ok(H "mknodat emulate mknod 1:3 10:200 136:0\n");
-	unsigned maj = 0, min = 0;
-	char text[128], buf[512];
-
-	cr_assert_eq(policy_check_loadable(p, &e), 0, "%s", e.msg);
-	policy_free(p);
-	cr_assert_eq(policy_emu_parse_dev("10:200", 6, &maj, &min), 0);
-	cr_assert(maj == 10 && min == 200);
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		snprintf(text, sizeof(text), H "mknodat emulate mknod-strict 1:5 %s\n", bad[i]);
-		p = parse_ok(text);
-		cr_assert_eq(policy_check_loadable(p, &e), -EINVAL, "%s", bad[i]);
-		policy_error_format(&e, buf, sizeof(buf));
-		cr_expect(strstr(buf, "t.policy:3:1: error: emulator 'mknod-strict':"), "%s", buf);
-		policy_free(p);
-	}
-}
