@@ -9,7 +9,6 @@
 #include "policy.h"
 #include "sysgatectl.h"
 
-#define X32_SYSCALL_BIT 0x40000000
 
 static const char *const headers[] = {
 	"SESSION", "ARCH", "SYSCALL", "ALLOW", "DENY", "FAKE", "KILL", "EMULATE", "AUDIT",
@@ -19,17 +18,7 @@ static const char *const headers[] = {
 void stat_names(uint32_t arch, int32_t nr, const char **ret_arch, char *arch_buf,
 		size_t arch_size, char *name_buf, size_t name_size)
 {
-	const char *a;
-
-	/* The kernel reports x32 calls as x86_64 with the x32 bit in the number. */
-	if (arch == AUDIT_ARCH_X86_64 && (nr & X32_SYSCALL_BIT))
-		arch = SCMP_ARCH_X32;
-	a = arch_to_name(arch);
-	if (!a) {
-		snprintf(arch_buf, arch_size, "0x%08" PRIx32, arch);
-		a = arch_buf;
-	}
-	*ret_arch = a;
+	*ret_arch = call_arch_label(arch, nr, arch_buf, arch_size);
 	syscall_name(arch, nr, name_buf, name_size);
 }
 

@@ -182,15 +182,33 @@ unsigned arch_defaults(uint32_t arches[SG_MAX_ARCHES])
 }
 
 /* Syscall name for (arch, nr) written into buf; "nr_<N>" when unknown. Returns buf. */
+/* The ABI of a reported call; see policy.h. */
+uint32_t call_arch(uint32_t arch, int nr)
+{
+	/* The kernel reports x32 calls as AUDIT_ARCH_X86_64 with the x32 bit in nr. */
+	if (arch == SCMP_ARCH_X86_64 && nr >= 0 && (nr & SG_X32_SYSCALL_BIT))
+		return SCMP_ARCH_X32;
+	return arch;
+}
+
+/* The label of a reported call's ABI; see policy.h. */
+const char *call_arch_label(uint32_t arch, int nr, char *buf, size_t size)
+{
+	const char *s = arch_to_name(call_arch(arch, nr));
+
+	if (s)
+		return s;
+	snprintf(buf, size, "0x%08" PRIx32, call_arch(arch, nr));
+	return buf;
+}
+
 const char *syscall_name(uint32_t arch, int nr, char *buf, size_t size)
 {
 	char *s;
 
 	if (!buf || size == 0)
 		return buf;
-	/* The kernel reports x32 calls as AUDIT_ARCH_X86_64 with the x32 bit in nr. */
-	if (arch == SCMP_ARCH_X86_64 && nr >= 0 && (nr & SG_X32_SYSCALL_BIT))
-		arch = SCMP_ARCH_X32;
+	arch = call_arch(arch, nr);
 	s = arch ? seccomp_syscall_resolve_num_arch(arch, nr) : NULL;
 	if (s)
 		snprintf(buf, size, "%s", s);

@@ -46,7 +46,8 @@ static enum sg_diff_change classify(const struct sg_action *o, const struct sg_a
 		return SG_DIFF_ERRNO;
 	if (o->kind == SG_ACT_FAKE && o->value != n->value)
 		return SG_DIFF_FAKE_VALUE;
-	if (o->kind == SG_ACT_EMULATE && strcmp(o->emulator, n->emulator) != 0)
+	if (o->kind == SG_ACT_EMULATE && (strcmp(o->emulator, n->emulator) != 0 ||
+					  strcmp(o->emu_opts, n->emu_opts) != 0))
 		return SG_DIFF_ACTION;
 	return SG_DIFF_MODIFIERS;
 }

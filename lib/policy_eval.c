@@ -149,9 +149,7 @@ const struct sg_rule *policy_match(const struct sg_policy *p, uint32_t arch, int
 		return NULL;
 	if (!args)
 		args = no_args;
-	/* x32 calls come with AUDIT_ARCH_X86_64 and the x32 bit set in nr. */
-	if (arch == AUDIT_ARCH_X86_64 && nr >= 0 && (nr & SG_X32_SYSCALL_BIT))
-		arch = SCMP_ARCH_X32;
+	arch = call_arch(arch, nr); /* x32: AUDIT_ARCH_X86_64 with the x32 bit in nr */
 	a = policy_arch_index(p, arch);
 	if (a < 0)
 		return NULL;

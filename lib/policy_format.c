@@ -53,6 +53,8 @@ const char *policy_action_format(const struct sg_action *a, char *buf, size_t si
 		append(buf, size, &pos, " %" PRId64, a->value);
 	} else if (a->kind == SG_ACT_EMULATE) {
 		append(buf, size, &pos, " %s", a->emulator);
+		if (a->emu_opts[0]) /* its device list or prefixes: part of what the rule does */
+			append(buf, size, &pos, " %s", a->emu_opts);
 	}
 	if (a->flags & SG_FLAG_LOG)
 		append(buf, size, &pos, " log");
@@ -116,7 +118,8 @@ bool policy_conds_equal(const struct sg_rule *a, const struct sg_rule *b)
 	return true;
 }
 
-/* Whether two actions are identical (kind, errno, value, emulator, modifiers). */
+/* Whether two actions are identical (kind, errno, value, emulator and its options,
+ * modifiers). */
 bool policy_action_equal(const struct sg_action *a, const struct sg_action *b)
 {
 	if (a->kind != b->kind || a->flags != b->flags)
@@ -127,7 +130,7 @@ bool policy_action_equal(const struct sg_action *a, const struct sg_action *b)
 	case SG_ACT_FAKE:
 		return a->value == b->value;
 	case SG_ACT_EMULATE:
-		return strcmp(a->emulator, b->emulator) == 0;
+		return strcmp(a->emulator, b->emulator) == 0 && strcmp(a->emu_opts, b->emu_opts) == 0;
 	default:
 		return true;
 	}

@@ -29,9 +29,7 @@ struct entry {
 
 static uint32_t row_arch(const struct sg_learn_row *r)
 {
-	if (r->arch == SCMP_ARCH_X86_64 && r->nr >= 0 && (r->nr & SG_X32_SYSCALL_BIT))
-		return SCMP_ARCH_X32;
-	return r->arch;
+	return call_arch(r->arch, r->nr);
 }
 
 int policy_learn_check_default(const char *def, struct sg_policy_error *err)

@@ -22,7 +22,6 @@
 #include "log.h"
 #include "verdict.h"
 
-#define X32_SYSCALL_BIT 0x40000000
 #define AUDIT_REFUSED_RATE 10.0  /* `refused` records per second, sustained */
 #define AUDIT_REFUSED_BURST 50.0 /* ... and in a burst */
 
@@ -129,19 +128,6 @@ static json_object *record_new(const char *event, bool *ok)
 	return o;
 }
 
-static const char *arch_label(uint32_t arch, int nr, char *buf, size_t size)
-{
-	const char *s;
-
-	if (arch == AUDIT_ARCH_X86_64 && nr >= 0 && (nr & X32_SYSCALL_BIT))
-		arch = SCMP_ARCH_X32;
-	s = arch_to_name(arch);
-	if (s)
-		return s;
-	snprintf(buf, size, "0x%08" PRIx32, arch);
-	return buf;
-}
-
 static void put_args(json_object *o, const uint64_t *args, bool *ok)
 {
 	json_object *a = json_object_new_array_ext(SG_MAX_ARGS);
@@ -185,7 +171,7 @@ json_object *audit_syscall_json(const struct audit_call *call)
 	json_object_object_add(o, "exe", m->have_exe ? jstr(m->exe) : NULL);
 	json_object_object_add(o, "uid", m->have_status ? json_object_new_int64(m->uid) : NULL);
 	json_object_object_add(o, "gid", m->have_status ? json_object_new_int64(m->gid) : NULL);
-	put(o, "arch", json_object_new_string(arch_label(sd->arch, sd->nr, archbuf,
+	put(o, "arch", json_object_new_string(call_arch_label(sd->arch, sd->nr, archbuf,
 							   sizeof(archbuf))), &ok);
 	put(o, "syscall", json_object_new_string(syscall_name(sd->arch, sd->nr, name,
 								sizeof(name))), &ok);

@@ -92,6 +92,8 @@ static const struct {
 	/* an arch sysgate does not cover: the number, and libseccomp's name for the call */
 	{ 0xc00000b7u /* AUDIT_ARCH_AARCH64 */, 0, "0xc00000b7", "io_setup" },
 	{ 0xc000003eu, 4000, "x86_64", "nr_4000" },
+	/* a negative number has every high bit set, the x32 one too: still x86_64 */
+	{ 0xc000003eu, -1, "x86_64", "nr_-1" },
 };
 
 Test(client_stats, row_names_table)

@@ -38,9 +38,10 @@ Test(tasks, threads_all_see_the_faked_value)
 	cr_assert_not_null(end, "the session did not end; sessions:\n%s",
 			   sg_ctl("--json", "sessions", NULL)->out);
 	cr_expect(sg_jint(end, "notifications", &n) && n == 16000, "%s", sg_jtext(end));
-	cr_expect_eq(sg_audit_count("event", "syscall", "syscall", "getppid", "verdict", "fake",
-				    "value", "4242", NULL),
-		     16000);
+	n = (int64_t)sg_audit_count("event", "syscall", "syscall", "getppid", "verdict", "fake",
+				    "value", "4242", NULL);
+	cr_expect_eq(n, 16000, "%lld records of 16000; daemon:\n%s", (long long)n,
+		     sg_daemon_stderr());
 }
 
 Test(tasks, threads_get_only_their_own_verdicts)

@@ -78,7 +78,7 @@ static const struct row rows[] = {
 	  "3: open allow\n3: creat allow\n" },
 	/* an emulator that cannot carry a call out: refused ENOSYS */
 	{ "default deny EPERM\nopenat emulate open /etc\n",
-	  "3: open emulate open\n3: creat deny ENOSYS\n3: openat2 deny ENOSYS\n" },
+	  "3: open emulate open /etc\n3: creat deny ENOSYS\n3: openat2 deny ENOSYS\n" },
 	/* removal: unlink covers flags 0, rmdir AT_REMOVEDIR; renames get the stopping
 	 * and recorded rules, widened, and renameat2 not with NOREPLACE/EXCHANGE */
 	{ "default deny EPERM\nunlinkat deny EACCES\n",

@@ -43,6 +43,10 @@ static const struct {
 	  "fake 9223372036854775807 quiet" },
 	{ { .kind = SG_ACT_KILL, .flags = SG_FLAG_LOG | SG_FLAG_AUDIT }, "kill log audit" },
 	{ { .kind = SG_ACT_EMULATE, .emulator = "chown" }, "emulate chown" },
+	{ { .kind = SG_ACT_EMULATE, .emulator = "mknod", .emu_opts = "1:3 10:200" },
+	  "emulate mknod 1:3 10:200" },
+	{ { .kind = SG_ACT_EMULATE, .emulator = "open", .emu_opts = "/etc/secret", .flags = SG_FLAG_LOG },
+	  "emulate open /etc/secret log" },
 	{ { .kind = SG_ACT_MAX }, "?" },
 };
 
@@ -120,6 +124,8 @@ static const char *const round_trip[] = {
 	"ptrace kill audit",
 	"kill kill log audit",
 	"fchownat emulate chown log",
+	"mknodat emulate mknod 10:200 1:3 if arg2 & 0170000 == 0020000",
+	"openat emulate open /etc/secret /root quiet",
 	"dup2 allow if arg0 == 1 and arg1 == 2",
 	"openat deny EACCES if arg2 & 0170000 == 0020000 and arg0 >= 0xffffffffffffffff audit",
 	"ioctl fake 0 quiet if arg1 != 0x5401 and arg0 < 3 and arg2 > 1 and arg3 <= 4",
@@ -182,6 +188,10 @@ static const struct {
 	{ { .kind = SG_ACT_KILL, .value = 1 }, { .kind = SG_ACT_KILL, .value = 2 }, true },
 	{ { .kind = SG_ACT_EMULATE, .emulator = "chown" }, { .kind = SG_ACT_EMULATE, .emulator = "chown" }, true },
 	{ { .kind = SG_ACT_EMULATE, .emulator = "chown" }, { .kind = SG_ACT_EMULATE, .emulator = "sched" }, false },
+	{ { .kind = SG_ACT_EMULATE, .emulator = "mknod", .emu_opts = "10:200" },
+	  { .kind = SG_ACT_EMULATE, .emulator = "mknod", .emu_opts = "1:3" }, false },
+	{ { .kind = SG_ACT_EMULATE, .emulator = "mknod", .emu_opts = "1:3" },
+	  { .kind = SG_ACT_EMULATE, .emulator = "mknod" }, false },
 };
 
 Test(policy_format, actions_equal_table)
