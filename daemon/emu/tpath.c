@@ -37,18 +37,41 @@ static int openat2_in_root(int rootfd, const char *path)
 	return fd < 0 ? negative_errno() : (int)fd;
 }
 
+/* The magic link of where a relative path of tid starts: its cwd, or its fd dirfd. */
+static int start_link(pid_t tid, int dirfd, char *link, size_t size)
+{
+	if (dirfd == AT_FDCWD)
+		snprintf(link, size, "/proc/%d/cwd", (int)tid);
+	else if (dirfd < 0)
+		return -EBADF;
+	else
+		snprintf(link, size, "/proc/%d/fd/%d", (int)tid, dirfd);
+	return 0;
+}
+
+/* Where a relative path starts, as an O_PATH fd; see emu.h. */
+int tpath_start_fd(pid_t tid, int dirfd)
+{
+	char link[64];
+	int fd, r = start_link(tid, dirfd, link, sizeof(link));
+
+	if (r < 0)
+		return r;
+	fd = open(link, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT && dirfd != AT_FDCWD ? -EBADF : negative_errno();
+	return fd;
+}
+
 /* Where a relative path starts, inside the task's root; see emulate.h. */
 int tpath_start_inside_root(pid_t tid, int dirfd, char *buf, size_t size)
 {
 	char link[64];
 	ssize_t n;
+	int r = start_link(tid, dirfd, link, sizeof(link));
 
-	if (dirfd == AT_FDCWD)
-		snprintf(link, sizeof(link), "/proc/%d/cwd", (int)tid);
-	else if (dirfd < 0)
-		return -EBADF;
-	else
-		snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)tid, dirfd);
+	if (r < 0)
+		return r;
 	n = readlink(link, buf, size - 1);
 	if (n < 0)
 		return errno == ENOENT && dirfd != AT_FDCWD ? -EBADF : negative_errno();
