@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Attacks on the open emulator (issue 13), each a real program under
+ * `open, openat emulate open PREFIX` against a real root daemon:
+ * /proc/self is the helper's, not the daemon's; the daemon's capabilities do
+ * not leak (/dev/kmsg under dmesg_restrict, a 0600 file of another user); a
+ * bind mount of a denied directory is still denied; a FIFO without a writer
+ * stalls only its own session; O_PATH and `> /dev/null` work.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define UNSHARE "/usr/bin/unshare"
+#define SETPRIV "/usr/bin/setpriv"
+#define DMESG_RESTRICT "/proc/sys/kernel/dmesg_restrict"
+
+TestSuite(emulator_attacks, .init = sg_setup_daemon, .fini = sg_teardown, .timeout = 60);
+
+static const char *attack(const char *name)
+{
+	return sg_bin(sg_strf("tests/attack/%s", name));
+}
+
+/* Every open and openat goes through the emulator; prefix is what it denies. */
+static const char *open_policy(const char *prefix)
+{
+	return sg_policy("open", sg_strf("version 1\ndefault allow\n"
+					 "open, openat emulate open %s\n", prefix));
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Where the daemon's executable is mapped: the first line of its maps. */
+static unsigned long daemon_base(void)
+{
+	char *maps = sg_read_file(sg_strf("/proc/%d/maps", (int)sg_daemon_pid()));
+
+	cr_assert_not_null(maps, "cannot read the daemon's maps");
+	return strtoul(maps, NULL, 16);
+}
+
+Test(emulator_attacks, proc_self_is_the_helper_not_the_daemon)
+{
+	const char *pol = open_policy(sg_strf("%s/nothing", sg_dir()));
+	char want[64];
+	struct sg_result *r;
+
+	r = sg_shim(pol, attack("attack_open_procself"), sg_strf("%d", (int)sg_daemon_pid()),
+		    sg_strf("%lx", daemon_base()), NULL);
+	sg_assert_exit(r, 0);
+	snprintf(want, sizeof(want), "status_pid=%d ", (int)sg_daemon_pid());
+	cr_expect_null(strstr(r->out, want), "the daemon's own status: %s", r->out);
+	cr_expect(strstr(r->out, "elf=0"), "%s", r->out);
+	cr_expect_null(strstr(r->out, "status_pid=-1"), "/proc/self/status did not open: %s",
+		       r->out);
+}
+
+/* dmesg_restrict=1 for the test (restored by the caller), or skip. */
+static const char *restrict_dmesg(void)
+{
+	char *old = sg_read_file(DMESG_RESTRICT);
+	FILE *f;
+
+	if (!old || access("/dev/kmsg", R_OK) < 0)
+		sg_skip("no /dev/kmsg or " DMESG_RESTRICT " here");
+	if (old[0] == '1')
+		return NULL;
+	f = fopen(DMESG_RESTRICT, "we");
+	if (!f || fputs("1\n", f) < 0 || fclose(f) != 0)
+		sg_skip("cannot set " DMESG_RESTRICT " to 1");
+	return old;
+}
+
+static void restore_dmesg(const char *old)
+{
+	FILE *f = old ? fopen(DMESG_RESTRICT, "we") : NULL;
+
+	if (f) {
+		fputs(old, f);
+		fclose(f);
+	}
+}
+
+Test(emulator_attacks, kmsg_stays_closed_to_an_unprivileged_user)
+{
+	const struct sg_opts nobody = { .as_nobody = true };
+	const char *pol = open_policy(sg_strf("%s/nothing", sg_dir()));
+	const char *const plain[] = { attack("attack_open_read"), "/dev/kmsg", NULL };
+	struct sg_result *bare, *r;
+	const char *old;
+
+	if (geteuid() != 0)
+		sg_skip("running the target as nobody needs root");
+	old = restrict_dmesg();
+	bare = sg_run(plain, &nobody);
+	r = sg_run(sg_shim_argv(pol, attack("attack_open_read"), "/dev/kmsg", NULL), &nobody);
+	restore_dmesg(old);
+	sg_assert_exit(bare, 0);
+	cr_assert(strstr(bare->out, "errno=EPERM"), "without sysgate: %s", bare->out);
+	sg_assert_exit(r, 0);
+	cr_expect(strstr(r->out, "errno=EPERM"), "as without sysgate: %s", r->out);
+}
+
+Test(emulator_attacks, root_without_dac_capabilities_cannot_read_a_0600_file_of_another_user)
+{
+	const char *f = sg_write_file("private", "secret\n", 0600);
+	const char *pol = open_policy(sg_strf("%s/nothing", sg_dir()));
+	const char *drop = "--bounding-set=-dac_override,-dac_read_search";
+	const char *const plain[] = { SETPRIV, drop, attack("attack_open_read"), f, NULL };
+	const char *const under[] = { SETPRIV, drop, sg_run_path(), "-s", sg_sock(), "-p", pol,
+				      "--", attack("attack_open_read"), f, NULL };
+	struct sg_result *r;
+
+	if (geteuid() != 0 || access(SETPRIV, X_OK) < 0)
+		sg_skip("needs root and setpriv");
+	cr_assert_eq(chown(f, 4242, 4242), 0);
+	r = sg_run(plain, NULL);
+	sg_assert_exit(r, 0);
+	cr_assert(strstr(r->out, "errno=EACCES"), "without sysgate: %s", r->out);
+	r = sg_run(under, NULL);
+	sg_assert_exit(r, 0);
+	cr_expect(strstr(r->out, "errno=EACCES"), "as without sysgate: %s", r->out);
+}
+
+Test(emulator_attacks, nobody_cannot_read_a_0600_file_of_another_user)
+{
+	const struct sg_opts nobody = { .as_nobody = true };
+	const char *f = sg_write_file("private", "secret\n", 0600);
+	const char *pol = open_policy(sg_strf("%s/nothing", sg_dir()));
+	struct sg_result *r;
+
+	if (geteuid() != 0)
+		sg_skip("running the target as nobody needs root");
+	cr_assert_eq(chmod(sg_dir(), 0711), 0);
+	cr_assert_eq(chown(f, 4242, 4242), 0);
+	r = sg_run(sg_shim_argv(pol, attack("attack_open_read"), f, NULL), &nobody);
+	sg_assert_exit(r, 0);
+	cr_expect(strstr(r->out, "errno=EACCES"), "%s", r->out);
+}
+
+/* The target in its own mount namespace where bound is a bind mount of secret. */
+static struct sg_result *through_bind_mount(const char *secret, const char *bound,
+					    const char *pol)
+{
+	const char *const argv[] = { UNSHARE, "-m", "/bin/sh", "-c",
+				     "mount --bind \"$0\" \"$1\" && exec \"$2\" -s \"$3\" -p \"$4\" "
+				     "-- \"$5\" \"$1/x\"",
+				     secret, bound, sg_run_path(), sg_sock(), pol,
+				     attack("attack_open_read"), NULL };
+
+	return sg_run(argv, NULL);
+}
+
+Test(emulator_attacks, a_bind_mount_of_a_denied_directory_is_still_denied)
+{
+	const char *secret = sg_strf("%s/secret", sg_dir()), *bound = sg_strf("%s/b", sg_dir());
+	struct sg_result *r;
+
+	if (geteuid() != 0 || access(UNSHARE, X_OK) < 0)
+		sg_skip("needs root and unshare");
+	cr_assert_eq(mkdir(secret, 0755), 0);
+	cr_assert_eq(mkdir(bound, 0755), 0);
+	sg_write_file("secret/x", "secret\n", 0644);
+	/* The bind mount reaches the file when its directory is not the denied one... */
+	r = through_bind_mount(secret, bound, open_policy(sg_strf("%s/nothing", sg_dir())));
+	sg_assert_exit(r, 1);
+	/* ...and not when it is. */
+	r = through_bind_mount(secret, bound, open_policy(secret));
+	sg_assert_exit(r, 0);
+	cr_expect(strstr(r->out, "errno=EACCES"), "%s", r->out);
+}
+
+Test(emulator_attacks, a_fifo_without_a_writer_stalls_only_its_own_session)
+{
+	const char *fifo = sg_strf("%s/fifo", sg_dir()), *f = sg_write_file("f", "x\n", 0644);
+	const char *pol = open_policy(sg_strf("%s/nothing", sg_dir()));
+	const struct sg_opts bound = { .timeout_ms = 5000 };
+	struct sg_proc *a;
+	struct sg_result *r;
+	int64_t t0, took;
+	int w;
+
+	cr_assert_eq(mkfifo(fifo, 0644), 0);
+	a = sg_spawn(sg_shim_argv(pol, sg_target("do_open"), fifo, "O_RDONLY", "ok", NULL), NULL);
+	usleep(500 * 1000); /* its helper is now blocked in open(2) */
+	t0 = now_ms();
+	r = sg_run(sg_shim_argv(pol, sg_target("do_open"), f, "O_RDONLY", "ok", NULL), &bound);
+	took = now_ms() - t0;
+	sg_assert_exit(r, 0);
+	cr_expect_lt(took, 1000, "another session's emulated open took %lld ms",
+		     (long long)took);
+	t0 = now_ms();
+	sg_assert_exit(sg_ctl("status", NULL), 0);
+	cr_expect_lt(now_ms() - t0, 1000, "sysgatectl status waited for the FIFO");
+	w = open(fifo, O_WRONLY | O_CLOEXEC); /* the helper is the reader it waits for */
+	cr_assert_geq(w, 0, "open the writer: %s", strerror(errno));
+	close(w);
+	sg_assert_exit(sg_wait(a), 0);
+}
+
+Test(emulator_attacks, o_path_opens_work_under_the_emulator)
+{
+	const char *d = sg_strf("%s/d", sg_dir()), *f;
+	const char *pol = open_policy(sg_strf("%s/secret", sg_dir()));
+	struct sg_result *r;
+
+	cr_assert_eq(mkdir(d, 0755), 0);
+	cr_assert_eq(mkdir(sg_strf("%s/secret", sg_dir()), 0755), 0);
+	f = sg_write_file("d/f", "x\n", 0644);
+	sg_write_file("secret/x", "s\n", 0644);
+	r = sg_shim(pol, attack("attack_open_opath"), f, d, NULL);
+	sg_assert_exit(r, 0);
+	/* O_PATH (010000000) of a file under the denied prefix is still refused */
+	r = sg_shim(pol, sg_target("do_open"), sg_strf("%s/secret/x", sg_dir()), "010000000",
+		    "EACCES", NULL);
+	sg_assert_exit(r, 0);
+}
+
+Test(emulator_attacks, shell_redirection_to_dev_null_works)
+{
+	const char *pol = open_policy(sg_strf("%s/nothing", sg_dir()));
+	struct sg_result *r = sg_shim(pol, "/bin/sh", "-c", "echo x > /dev/null && echo done", NULL);
+
+	sg_assert_exit(r, 0);
+	cr_expect_str_eq(r->out, "done\n");
+}
