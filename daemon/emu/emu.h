@@ -72,13 +72,6 @@ struct emu_job {
 	uint64_t warmed;       /* open: prefixes the helper looked up to fill the dentry cache */
 };
 
-/* The credentials and umask of a task, as the daemon sees them. */
-struct tcred {
-	uid_t fsuid;
-	gid_t fsgid;
-	mode_t umask;
-};
-
 /* tmem.c */
 
 /* Read size bytes at addr in task tid: 0, -EFAULT on a bad pointer, -ESRCH gone. */
@@ -105,39 +98,32 @@ int prefix_denied(pid_t tid, int fd, int dirfd, const struct file_id *set, size_
 
 /* tpath.c */
 
-/* Open, as an O_PATH directory, the parent of path as task tid sees it (its root,
- * and for a relative path its cwd or the directory dirfd refers to), resolved
- * with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS; the final component goes to
- * ret_last.  The fd, or -errno as the call itself would fail. */
-int tpath_open_parent(pid_t tid, int dirfd, const char *path, char *ret_last, size_t size);
 /* Where a relative path of task tid starts (its cwd, or what its fd dirfd refers
  * to), as an O_PATH fd opened through /proc (-EBADF: no such fd). */
 int tpath_start_fd(pid_t tid, int dirfd);
-/* Where a relative path of task tid starts (its cwd, or the directory dirfd
- * refers to) as a path inside its root, into buf. */
-int tpath_start_inside_root(pid_t tid, int dirfd, char *buf, size_t size);
 /* Turn buf, a path in the daemon's view, into one inside task tid's root
  * (-ENOENT when it lies outside). */
 int tpath_strip_root(pid_t tid, char *buf);
-/* fsuid, fsgid and umask from /proc/TID/status. */
-int tcred_read(pid_t tid, struct tcred *ret);
-#define SG_GROUPS_MAX 256
+/* Split path in place into its directory ("." for a bare name) and its final
+ * component, copied to last: -EISDIR when that names a directory ("dir/", ".",
+ * ".."), -ENAMETOOLONG. */
+int tpath_split(char *path, char *last, size_t size);
+/* The file system type of mount mnt (statx's mount id) in task tid's mount namespace,
+ * from its mountinfo; -ENOENT when there is no such mount. */
+int tpath_mount_type(pid_t tid, uint64_t mnt, char *buf, size_t size);
 
-/* What tcred_become() changed, for tcred_restore(). */
-struct tcred_saved {
-	bool switched;
-	uid_t old_fsuid;
-	gid_t old_fsgid;
-	gid_t old_groups[SG_GROUPS_MAX];
-	int n_old_groups;
-	mode_t old_umask;
-};
+/* priv.c */
 
-/* Take the task's fsuid, fsgid, groups and umask for file access (a root daemon
- * and a non-root task only; the umask always): the fs capabilities drop. */
-int tcred_become(pid_t tid, const struct tcred *cred, struct tcred_saved *st);
-/* Undo tcred_become(). */
-void tcred_restore(struct tcred_saved *st);
+/* Whether a character device is on the allowlist: the rule's own MAJOR:MINOR words
+ * (opts) when it has some, else null, zero, full, random, urandom and tty. */
+bool priv_dev_allowed(const char *opts, mode_t mode, dev_t dev);
+/* Make the allowlisted character device name in dirfd (from the helper: checked to be
+ * a directory on a local file system of tid's namespace) as the caller cr would, with
+ * the daemon's CAP_MKNOD only.  0, or -errno: -EPERM when this daemon may not make
+ * it here (unprivileged, not local, not allowlisted), -EINVAL for a name that is not
+ * one plain component. */
+int priv_mknod(pid_t tid, const struct helper_creds *cr, int dirfd, const char *name,
+	       mode_t mode, dev_t dev, const char *allowlist);
 
 /* idmap.c */
 
@@ -169,6 +155,8 @@ int emu_still_valid(const struct emu_ctx *ctx);
 /* A job of ctx's call for the session's helper, with a snapshot of the caller (the
  * decoded arguments move into it).  -ESRCH when the caller left. */
 int emu_job_new(struct emu_ctx *ctx, const struct helper_job_ops *ops, struct emu_job **ret);
+/* Free a job that was never submitted; its decoded arguments go back to ctx. */
+void emu_job_abort(struct emu_ctx *ctx, struct emu_job *j);
 /* Hand j to the session's helper: EMU_QUEUED, or 0 with ctx answered (the session's queue
  * is full: EAGAIN, recorded), or -errno; j is the helper's or freed either way. */
 int emu_job_submit(struct emu_ctx *ctx, struct emu_job *j);

@@ -71,6 +71,14 @@ int emu_job_new(struct emu_ctx *ctx, const struct helper_job_ops *ops, struct em
 	return 0;
 }
 
+/* Free a job that was never submitted; see emu.h. */
+void emu_job_abort(struct emu_ctx *ctx, struct emu_job *j)
+{
+	ctx->decoded = j->ctx.decoded; /* back: the record keeps what was read */
+	j->ctx.decoded = NULL;
+	emu_job_free(j);
+}
+
 /* Hand j to the helper; see emu.h. */
 int emu_job_submit(struct emu_ctx *ctx, struct emu_job *j)
 {
@@ -78,9 +86,7 @@ int emu_job_submit(struct emu_ctx *ctx, struct emu_job *j)
 
 	if (r >= 0)
 		return EMU_QUEUED;
-	ctx->decoded = j->ctx.decoded; /* back for the record of the refusal */
-	j->ctx.decoded = NULL;
-	emu_job_free(j);
+	emu_job_abort(ctx, j);
 	if (r != -EAGAIN)
 		return r;
 	log_debug("session %" PRIu64 ": pid %d: helper queue full, failing the call EAGAIN",

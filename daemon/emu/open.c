@@ -234,26 +234,6 @@ static const struct helper_job_ops open_ops = {
 	.fail = emu_job_fail,
 };
 
-/* For O_CREAT: path becomes its directory, last its final component. */
-static int split(char *path, char *last, size_t size)
-{
-	char *slash = strrchr(path, '/');
-	const char *name = slash ? slash + 1 : path;
-
-	if (name[0] == '\0' || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-		return -EISDIR; /* "dir/", ".", "..": O_CREAT of a directory */
-	if (strlen(name) >= size)
-		return -ENAMETOOLONG;
-	strcpy(last, name);
-	if (!slash)
-		strcpy(path, ".");
-	else if (slash == path)
-		path[1] = '\0';
-	else
-		*slash = '\0';
-	return 0;
-}
-
 /* emulate open; see emu.h. */
 int emu_open(struct emu_ctx *ctx)
 {
@@ -278,11 +258,9 @@ int emu_open(struct emu_ctx *ctx)
 		r = j->start_fd < 0 ? j->start_fd : emu_still_valid(ctx);
 	}
 	if (r >= 0 && (j->flags & O_CREAT))
-		r = split(j->path, j->last, sizeof(j->last));
+		r = tpath_split(j->path, j->last, sizeof(j->last));
 	if (r < 0) {
-		ctx->decoded = j->ctx.decoded; /* the record keeps what was read */
-		j->ctx.decoded = NULL;
-		emu_job_free(j);
+		emu_job_abort(ctx, j);
 		return r;
 	}
 	return emu_job_submit(ctx, j);

@@ -186,28 +186,16 @@ static const char *const kernel_fs[] = {
 	"configfs", "binfmt_misc", "fusectl",
 };
 
-/* Whether mount mnt of task tid's namespace is one of kernel_fs (its mountinfo line). */
+/* Whether mount mnt of task tid's namespace is one of kernel_fs. */
 static bool mount_is_kernel(pid_t tid, uint64_t mnt)
 {
-	_cleanup_fclose_ FILE *f = NULL;
-	_cleanup_free_ char *line = NULL;
-	size_t size = 0;
-	char path[64];
+	char type[64];
 
-	snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)tid);
-	f = fopen(path, "re");
-	while (f && getline(&line, &size, f) > 0) {
-		char *sep, type[32];
-
-		if (strtoull(line, NULL, 10) != mnt || !(sep = strstr(line, " - ")))
-			continue;
-		if (sscanf(sep + 3, "%31s", type) != 1)
-			return false;
-		for (size_t i = 0; i < ARRAY_SIZE(kernel_fs); i++)
-			if (strcmp(type, kernel_fs[i]) == 0)
-				return true;
+	if (tpath_mount_type(tid, mnt, type, sizeof(type)) < 0)
 		return false;
-	}
+	for (size_t i = 0; i < ARRAY_SIZE(kernel_fs); i++)
+		if (strcmp(type, kernel_fs[i]) == 0)
+			return true;
 	return false;
 }
 

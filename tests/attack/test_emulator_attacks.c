@@ -238,3 +238,28 @@ Test(emulator_attacks, shell_redirection_to_dev_null_works)
 	sg_assert_exit(r, 0);
 	cr_expect_str_eq(r->out, "done\n");
 }
+
+Test(emulator_attacks, mknod_makes_nodes_as_the_caller_would)
+{
+	const struct sg_opts nobody = { .as_nobody = true };
+	const char *pol = sg_policy("mk", "version 1\ndefault allow\nmknod, mknodat emulate mknod\n");
+	const char *d = sg_strf("%s/shared", sg_dir());
+	struct sg_result *r;
+	struct stat st;
+
+	if (geteuid() != 0)
+		sg_skip("running the target as nobody needs root");
+	cr_assert_eq(chmod(sg_dir(), 0711), 0);
+	cr_assert_eq(mkdir(d, 0755), 0);
+	cr_assert_eq(chown(d, 0, 4242), 0);
+	cr_assert_eq(chmod(d, 02777), 0); /* new entries take the directory's group */
+	r = sg_run(sg_shim_argv(pol, "/bin/sh", "-c", "mkfifo \"$0/fifo\" && mknod \"$0/null\" c 1 3",
+				d, NULL), &nobody);
+	sg_assert_exit(r, 0);
+	cr_assert_eq(lstat(sg_strf("%s/fifo", d), &st), 0);
+	cr_expect(S_ISFIFO(st.st_mode) && st.st_uid == SG_NOBODY && st.st_gid == 4242,
+		  "fifo: mode 0%o uid %u gid %u", st.st_mode, st.st_uid, st.st_gid);
+	cr_assert_eq(lstat(sg_strf("%s/null", d), &st), 0);
+	cr_expect(S_ISCHR(st.st_mode) && st.st_uid == SG_NOBODY && st.st_gid == 4242,
+		  "null: mode 0%o uid %u gid %u", st.st_mode, st.st_uid, st.st_gid);
+}

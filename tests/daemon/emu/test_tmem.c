@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* daemon/emu/tmem.c and the /proc readers of daemon/emu/tpath.c, against a forked child. */
+/* daemon/emu/tmem.c and daemon/emu/tpath.c, against a forked child. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -102,30 +102,27 @@ Test(tmem, a_dead_task_is_gone)
 
 Test(tpath, credentials_and_maps_of_a_task)
 {
-	struct tcred cred;
+	struct tsnap snap;
 	pid_t pid = child();
 
 	usleep(20000); /* let the child set its umask */
-	cr_assert_eq(tcred_read(pid, &cred), 0);
-	cr_expect_eq(cred.fsuid, getuid());
-	cr_expect_eq(cred.fsgid, getgid());
-	cr_expect_eq(cred.umask, 027);
+	cr_assert_eq(tsnap_read(pid, &snap), 0);
+	cr_expect_eq(snap.cr.uid[3], getuid());
+	cr_expect_eq(snap.cr.gid[3], getgid());
+	cr_expect_eq(snap.cr.umask, 027);
 	cr_expect_eq(tid_mapped(NULL, pid, getuid(), getgid()), 1);
 	cr_expect_eq(tid_mapped(NULL, pid, UINT32_MAX, getgid()), 1);
 	reap(pid);
 }
 
-Test(tpath, parent_of_a_relative_path_is_the_task_cwd)
+Test(tpath, a_relative_path_starts_at_the_task_cwd_or_dirfd)
 {
-	char tmpl[] = "/tmp/sg-tpath-XXXXXX", last[NAME_MAX + 1], link[PATH_MAX], sub[64];
-	char fdpath[64], first[NAME_MAX + 1] = "";
+	char tmpl[] = "/tmp/sg-tpath-XXXXXX", link[PATH_MAX], fdpath[64];
 	ssize_t n = -1;
 	pid_t pid;
-	int fd, r_missing, r_dot;
+	int fd, r_bad;
 
 	cr_assert_not_null(mkdtemp(tmpl));
-	snprintf(sub, sizeof(sub), "%s/sub", tmpl);
-	cr_assert_eq(mkdir(sub, 0755), 0);
 	pid = fork();
 	cr_assert_geq(pid, 0);
 	if (pid == 0) {
@@ -135,24 +132,43 @@ Test(tpath, parent_of_a_relative_path_is_the_task_cwd)
 			pause();
 	}
 	usleep(20000);
-	fd = tpath_open_parent(pid, AT_FDCWD, "sub/node", last, sizeof(last));
+	fd = tpath_start_fd(pid, AT_FDCWD);
 	if (fd >= 0) {
-		snprintf(first, sizeof(first), "%s", last);
 		snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
 		n = readlink(fdpath, link, sizeof(link) - 1);
 		close(fd);
 	}
-	/* missing parents are ENOENT; "." names no entry in a parent */
-	r_missing = tpath_open_parent(pid, AT_FDCWD, "nope/node", last, sizeof(last));
-	r_dot = tpath_open_parent(pid, AT_FDCWD, ".", last, sizeof(last));
+	r_bad = tpath_start_fd(pid, 999);
 	reap(pid); /* before any assertion: nothing is left behind when one fails */
-	rmdir(sub);
 	rmdir(tmpl);
 	cr_assert_geq(fd, 0, "%s", strerror(-fd));
 	cr_assert_gt(n, 0);
 	link[n] = '\0';
-	cr_expect_str_eq(link, sub);
-	cr_expect_str_eq(first, "node");
-	cr_expect_eq(r_missing, -ENOENT);
-	cr_expect_eq(r_dot, -EEXIST);
+	cr_expect_str_eq(link, tmpl);
+	cr_expect_eq(r_bad, -EBADF, "a dirfd the task does not have");
+	cr_expect_eq(tpath_start_fd(pid, -5), -EBADF);
+}
+
+Test(tpath, split_gives_the_directory_and_the_final_name)
+{
+	const struct {
+		const char *in, *dir, *last;
+		int r;
+	} cases[] = {
+		{ "sub/node", "sub", "node", 0 }, { "node", ".", "node", 0 },
+		{ "/node", "/", "node", 0 },      { "/a/b/c", "/a/b", "c", 0 },
+		{ ".", NULL, NULL, -EISDIR },      { "dir/", NULL, NULL, -EISDIR },
+		{ "a/..", NULL, NULL, -EISDIR },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char path[PATH_MAX], last[NAME_MAX + 1];
+
+		strcpy(path, cases[i].in);
+		cr_expect_eq(tpath_split(path, last, sizeof(last)), cases[i].r, "%s", cases[i].in);
+		if (cases[i].r == 0) {
+			cr_expect_str_eq(path, cases[i].dir, "%s", cases[i].in);
+			cr_expect_str_eq(last, cases[i].last, "%s", cases[i].in);
+		}
+	}
 }
