@@ -154,20 +154,24 @@ static void readable_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* Whether j's caller still waits for its answer (SECCOMP_IOCTL_NOTIF_ID_VALID). */
+static bool caller_waits(const struct helper *h, const struct helper_job *j)
+{
+	uint64_t id = j->id;
+
+	return ioctl(h->s->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0 || errno != ENOENT;
+}
+
 /* Poll the in-flight job's notification: a caller that left leaves a helper that may
  * never come back (a FIFO nobody opens): kill it. */
 static void valid_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct helper *h = arg;
 	struct helper_job *j = h->inflight;
-	uint64_t id;
 
 	(void)fd;
 	(void)what;
-	if (!j)
-		return;
-	id = j->id;
-	if (ioctl(h->s->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0 || errno != ENOENT)
+	if (!j || caller_waits(h, j))
 		return;
 	log_debug("session %" PRIu64 ": pid %d left while the helper worked for it, killing "
 		  "the helper", h->s->id, (int)j->tid);
@@ -203,6 +207,11 @@ static void kick(struct helper *h)
 	int r;
 
 	while (!h->inflight && (j = TAILQ_FIRST(&h->queue))) {
+		if (!caller_waits(h, j)) { /* nothing to do for a caller that left */
+			TAILQ_REMOVE(&h->queue, j, entry);
+			job_fail(h, j, ESRCH, NULL);
+			continue;
+		}
 		if (h->proc.pid && !tsnap_same(&j->snap, &h->want))
 			proc_stop(h);
 		if (!h->proc.pid && (r = proc_start(h, j)) < 0) {

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,6 +211,77 @@ Test(emulator_attacks, a_fifo_without_a_writer_stalls_only_its_own_session)
 	cr_assert_geq(w, 0, "open the writer: %s", strerror(errno));
 	close(w);
 	sg_assert_exit(sg_wait(a), 0);
+}
+
+/* Whether a reader has the FIFO open or is waiting in open(2) for a writer. */
+static bool fifo_has_reader(const char *fifo)
+{
+	int w = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (w < 0)
+		return false; /* ENXIO: no reader */
+	close(w);
+	return true;
+}
+
+Test(emulator_attacks, a_caller_that_stops_waiting_gets_its_blocked_helper_killed)
+{
+	const char *fifo = sg_strf("%s/fifo", sg_dir()), *pidfile = sg_strf("%s/pid", sg_dir());
+	const char *pol = open_policy(sg_strf("%s/nothing", sg_dir()));
+	struct sg_proc *a;
+	int64_t end;
+	char *pid;
+
+	cr_assert_eq(mkfifo(fifo, 0644), 0);
+	/* the shell stays, so the session does: only the opener goes away */
+	a = sg_spawn(sg_shim_argv(pol, "/bin/sh", "-c",
+				  "\"$0\" \"$1\" O_RDONLY ok & echo $! > \"$2\"; wait",
+				  sg_target("do_open"), fifo, pidfile, NULL), NULL);
+	sg_wait_file(pidfile);
+	usleep(500 * 1000); /* its helper is now blocked in open(2) */
+	pid = sg_read_file(pidfile);
+	cr_assert_eq(kill((pid_t)strtol(pid, NULL, 10), SIGKILL), 0);
+	for (end = now_ms() + 2000; now_ms() < end && fifo_has_reader(fifo);)
+		usleep(20 * 1000);
+	cr_expect(!fifo_has_reader(fifo), "the helper still waits in open(2) for a caller "
+		  "that is gone");
+	sg_assert_exit(sg_wait(a), 0);
+}
+
+/* Records whose result has this outcome. */
+static size_t count_outcome(json_object *log, const char *outcome)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < json_object_array_length(log); i++) {
+		json_object *res;
+
+		if (json_object_object_get_ex(json_object_array_get_idx(log, i), "result", &res) &&
+		    sg_jstr(res, "outcome") && strcmp(sg_jstr(res, "outcome"), outcome) == 0)
+			n++;
+	}
+	return n;
+}
+
+Test(emulator_attacks, a_flood_of_emulated_calls_is_bounded_per_session)
+{
+	const char *fifo = sg_strf("%s/fifo", sg_dir());
+	const char *pol = open_policy(sg_strf("%s/nothing", sg_dir()));
+	struct sg_proc *a;
+	struct sg_result *r;
+	int w;
+
+	cr_assert_eq(mkfifo(fifo, 0644), 0);
+	a = sg_spawn(sg_shim_argv(pol, attack("attack_open_flood"), fifo, "80", NULL), NULL);
+	usleep(1000 * 1000); /* one open in the helper, the rest queued or refused */
+	w = open(fifo, O_WRONLY | O_CLOEXEC);
+	cr_assert_geq(w, 0, "open the writer: %s", strerror(errno));
+	r = sg_wait(a);
+	close(w);
+	sg_assert_exit(r, 0);
+	cr_expect_str_eq(r->out, "ok=64 eagain=16 other=0\n");
+	cr_assert_not_null(sg_audit_wait("event", "session-end", NULL));
+	cr_expect_eq(count_outcome(sg_audit(), "queue-full"), 16, "each refusal is recorded");
 }
 
 Test(emulator_attacks, o_path_opens_work_under_the_emulator)
