@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The helper's request loop: one request, one call with the caller's rights,
- * one reply.  Blocking is fine here (a FIFO without a writer, a slow or
+ * one reply.  Opens are openat(2) as the caller made it, but /proc magic links
+ * are refused: they would name the helper's own fds and root, not the caller's.  Blocking is fine here (a FIFO without a writer, a slow or
  * user-served file system): only this helper waits, the daemon does not.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "helper/prog.h"
@@ -21,19 +24,42 @@ static int err_of(int r)
 	return r < 0 ? -errno : r;
 }
 
+/* What openat(2) keeps of its flags and mode (the kernel's build_open_how(); openat2
+ * adds O_LARGEFILE itself on 64-bit). */
+static void open_how_of(uint32_t flags, uint32_t mode, struct open_how *how)
+{
+	const uint64_t valid = O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND |
+			       O_NONBLOCK | O_SYNC | O_DSYNC | FASYNC | O_DIRECT | O_DIRECTORY |
+			       O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_PATH | O_TMPFILE;
+
+	how->flags = (flags & valid) | O_CLOEXEC;
+	if (how->flags & O_PATH)
+		how->flags &= O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC;
+	how->mode = (flags & (O_CREAT | __O_TMPFILE)) ? mode & 07777 : 0;
+}
+
+/* openat as the caller would, except that a /proc magic link is refused (ELOOP): here
+ * /proc/self is this helper, and its fds are not the caller's. */
+static int open_at(int dirfd, const char *path, uint32_t flags, uint32_t mode)
+{
+	struct open_how how = { .resolve = RESOLVE_NO_MAGICLINKS };
+
+	open_how_of(flags, mode, &how);
+	return err_of((int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how)));
+}
+
 static int do_open(const struct helper_msg_req *q, int fd)
 {
-	int dirfd = (q->opts & HELPER_AT_FD) ? fd : AT_FDCWD;
-	int flags = (int)q->flags | O_CLOEXEC, r;
+	int dirfd = (q->opts & HELPER_AT_FD) ? fd : AT_FDCWD, r;
 
-	if ((q->opts & HELPER_NO_CREATE_LINK) && (flags & O_CREAT)) {
-		r = openat(dirfd, q->path, flags | O_NOFOLLOW, (mode_t)q->mode);
+	if ((q->opts & HELPER_NO_CREATE_LINK) && (q->flags & O_CREAT)) {
+		r = open_at(dirfd, q->path, q->flags | O_NOFOLLOW, q->mode);
 		/* A symlink there: the existing file it names, never a new one through it. */
-		if (r < 0 && errno == ELOOP && !(q->flags & (O_EXCL | O_NOFOLLOW)))
-			r = openat(dirfd, q->path, flags & ~O_CREAT, (mode_t)q->mode);
-		return err_of(r);
+		if (r == -ELOOP && !(q->flags & (O_EXCL | O_NOFOLLOW)))
+			r = open_at(dirfd, q->path, q->flags & ~(uint32_t)O_CREAT, q->mode);
+		return r;
 	}
-	return err_of(openat(dirfd, q->path, flags, (mode_t)q->mode));
+	return open_at(dirfd, q->path, q->flags, q->mode);
 }
 
 /* A readable fd of the same file as an O_PATH fd (ADDFD cannot pass O_PATH files). */

@@ -65,6 +65,11 @@ _Noreturn static void exec_helper(const struct spawn_fds *f)
 {
 	char join[16], *argv[] = { (char *)"sysgate-helper", join, NULL }, *envp[] = { NULL };
 	int hi[HELPER_FD_END], exe, null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	sigset_t none;
+
+	/* The daemon blocks SIGCHLD (trace.c's signalfd); the mask survives exec. */
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 
 	/* Out of the way first: a source may sit on a destination. */
 	for (int i = HELPER_FD_SOCK; i < HELPER_FD_END; i++)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "helper/wire.h"
+#include "macro.h"
 
 static const char *const type_names[HELPER_MSG_TYPE_MAX] = {
 	[HELPER_MSG_NONE] = "none",
@@ -24,7 +25,7 @@ static const char *const type_names[HELPER_MSG_TYPE_MAX] = {
 /* Name of a packet type; see wire.h. */
 const char *helper_type_name(uint32_t type)
 {
-	return type < HELPER_MSG_TYPE_MAX ? type_names[type] : "unknown";
+	return type < ARRAY_SIZE(type_names) ? type_names[type] : "unknown";
 }
 
 static const char *const step_names[HELPER_STEP_MAX] = {
@@ -43,7 +44,7 @@ static const char *const step_names[HELPER_STEP_MAX] = {
 /* Name of a set-up step; see wire.h. */
 const char *helper_step_name(uint32_t step)
 {
-	return step < HELPER_STEP_MAX ? step_names[step] : "?";
+	return step < ARRAY_SIZE(step_names) ? step_names[step] : "?";
 }
 
 static bool is_request(uint32_t type)

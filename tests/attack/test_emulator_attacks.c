@@ -70,6 +70,20 @@ Test(emulator_attacks, proc_self_is_the_helper_not_the_daemon)
 		       r->out);
 }
 
+Test(emulator_attacks, proc_self_magic_links_are_refused_not_the_helpers_fds)
+{
+	const char *pol = open_policy(sg_strf("%s/nothing", sg_dir()));
+	const char *in = sg_write_file("in", "mine\n", 0644);
+	struct sg_result *r;
+
+	/* /dev/stdin is /proc/self/fd/0: in the helper that is its /dev/null, never the
+	 * caller's stdin; an error says so instead of an empty read */
+	r = sg_shim(pol, "/bin/sh", "-c", "cat /dev/stdin < \"$0\"", in, NULL);
+	sg_assert_exit(r, 1);
+	cr_expect(strstr(r->err, "Too many levels of symbolic links"), "%s", r->err);
+	cr_expect_str_eq(r->out, "");
+}
+
 /* dmesg_restrict=1 for the test (restored by the caller), or skip. */
 static const char *restrict_dmesg(void)
 {
