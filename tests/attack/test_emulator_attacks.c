@@ -7,6 +7,7 @@
  * bind mount of a denied directory is still denied; a FIFO without a writer
  * stalls only its own session; O_PATH and `> /dev/null` work.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -18,6 +19,13 @@
 #include <unistd.h>
 
 #include "harness.h"
+
+static void closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
+}
+#define _cleanup_closedir_ __attribute__((cleanup(closedirp)))
 
 #define UNSHARE "/usr/bin/unshare"
 #define SETPRIV "/usr/bin/setpriv"
@@ -199,6 +207,30 @@ Test(emulator_attacks, a_bind_mount_of_a_denied_directory_is_still_denied)
 	cr_expect(strstr(r->out, "errno=EACCES"), "%s", r->out);
 }
 
+/* Wait (bounded) until one of the daemon's helpers sits in openat2 (437): blocked on a
+ * FIFO; fails when none does. */
+static void wait_helper_blocked(void)
+{
+	for (int64_t end = now_ms() + SG_WAIT_MS; now_ms() < end; usleep(20 * 1000)) {
+		_cleanup_closedir_ DIR *proc = opendir("/proc");
+		struct dirent *e;
+
+		while (proc && (e = readdir(proc))) {
+			char *stat = sg_read_file(sg_strf("/proc/%s/stat", e->d_name)), *sc;
+			char *close_paren = stat ? strrchr(stat, ')') : NULL;
+			int ppid = -1;
+
+			if (!close_paren || !strstr(stat, "(sysgate-helper)") ||
+			    sscanf(close_paren + 2, "%*c %d", &ppid) != 1 || ppid != sg_daemon_pid())
+				continue;
+			sc = sg_read_file(sg_strf("/proc/%s/syscall", e->d_name));
+			if (sc && strncmp(sc, "437 ", 4) == 0)
+				return;
+		}
+	}
+	cr_assert_fail("no helper of the daemon blocked in openat2");
+}
+
 Test(emulator_attacks, a_fifo_without_a_writer_stalls_only_its_own_session)
 {
 	const char *fifo = sg_strf("%s/fifo", sg_dir()), *f = sg_write_file("f", "x\n", 0644);
@@ -211,7 +243,7 @@ Test(emulator_attacks, a_fifo_without_a_writer_stalls_only_its_own_session)
 
 	cr_assert_eq(mkfifo(fifo, 0644), 0);
 	a = sg_spawn(sg_shim_argv(pol, sg_target("do_open"), fifo, "O_RDONLY", "ok", NULL), NULL);
-	usleep(500 * 1000); /* its helper is now blocked in open(2) */
+	wait_helper_blocked();
 	t0 = now_ms();
 	r = sg_run(sg_shim_argv(pol, sg_target("do_open"), f, "O_RDONLY", "ok", NULL), &bound);
 	took = now_ms() - t0;
@@ -252,7 +284,7 @@ Test(emulator_attacks, a_caller_that_stops_waiting_gets_its_blocked_helper_kille
 				  "\"$0\" \"$1\" O_RDONLY ok & echo $! > \"$2\"; wait",
 				  sg_target("do_open"), fifo, pidfile, NULL), NULL);
 	sg_wait_file(pidfile);
-	usleep(500 * 1000); /* its helper is now blocked in open(2) */
+	wait_helper_blocked();
 	pid = sg_read_file(pidfile);
 	cr_assert_eq(kill((pid_t)strtol(pid, NULL, 10), SIGKILL), 0);
 	for (end = now_ms() + 2000; now_ms() < end && fifo_has_reader(fifo);)
@@ -287,7 +319,10 @@ Test(emulator_attacks, a_flood_of_emulated_calls_is_bounded_per_session)
 
 	cr_assert_eq(mkfifo(fifo, 0644), 0);
 	a = sg_spawn(sg_shim_argv(pol, attack("attack_open_flood"), fifo, "80", NULL), NULL);
-	usleep(1000 * 1000); /* one open in the helper, the rest queued or refused */
+	/* one open in the helper, 63 queued, 16 refused: then a writer lets them through */
+	for (int64_t end = now_ms() + SG_WAIT_MS;
+	     now_ms() < end && count_outcome(sg_audit(), "queue-full") < 16;)
+		usleep(20 * 1000);
 	w = open(fifo, O_WRONLY | O_CLOEXEC);
 	cr_assert_geq(w, 0, "open the writer: %s", strerror(errno));
 	r = sg_wait(a);
