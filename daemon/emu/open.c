@@ -117,6 +117,20 @@ static int parent_done(struct emu_job *j, int fd)
 			   j->flags & ~(uint32_t)O_TRUNC, j->mode, HELPER_NO_CREATE_LINK, dir);
 }
 
+/* The helper's fd must be open as asked: the access mode, O_PATH, O_APPEND. */
+static int opened_as_asked(struct emu_job *j, int fd)
+{
+	const int keep = O_ACCMODE | O_PATH | O_APPEND;
+	int want = (j->flags & O_PATH) ? O_PATH : (int)j->flags & keep, fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0)
+		return negative_errno();
+	if ((fl & keep) != want)
+		return log_warn(-EIO, "session %" PRIu64 ": helper opened '%s' with flags 0%o, not "
+				"0%o, refusing", j->hj.s->id, j->path, fl & keep, want);
+	return 0;
+}
+
 static int file_done(struct emu_job *j, int fd, int dirfd)
 {
 	_cleanup_close_ int dir = dirfd;
@@ -124,6 +138,9 @@ static int file_done(struct emu_job *j, int fd, int dirfd)
 	int r;
 
 	j->fd = fd;
+	r = opened_as_asked(j, fd);
+	if (r < 0)
+		return r;
 	if (!is_tmpfile(j->flags)) { /* an O_TMPFILE has no name; its directory was checked */
 		r = check(j, fd, dir, true);
 		if (r != 0)

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Helpers that lie, for test_client.c: the daemon must not take their word.
- * Built three times: FAKE_LIAR says READY without becoming its caller (then
+ * Built four times: FAKE_LIAR says READY without becoming its caller (then
  * opens honestly, as itself); FAKE_OTHER_FILE answers every open with another
- * file, "secret/x" beside the one asked for; FAKE_BAD_SEQ answers a request
+ * file, "secret/x" beside the one asked for; FAKE_WRITABLE opens what was asked
+ * for reading and writing, whatever was asked; FAKE_BAD_SEQ answers a request
  * that was not asked.
  */
 #include <fcntl.h>
@@ -29,9 +30,14 @@ static int answer(const struct helper_msg *m, int fd)
 	snprintf(other, sizeof(other), "%s/secret/x", dirname(copy));
 	return open(other, O_RDONLY | O_CLOEXEC);
 #else
+	int flags = (int)q->flags;
+
 	(void)other;
 	(void)copy;
-	return openat((q->opts & HELPER_AT_FD) ? fd : AT_FDCWD, q->path, (int)q->flags | O_CLOEXEC,
+#if defined(FAKE_WRITABLE)
+	flags = (flags & ~O_ACCMODE) | O_RDWR;
+#endif
+	return openat((q->opts & HELPER_AT_FD) ? fd : AT_FDCWD, q->path, flags | O_CLOEXEC,
 		      (mode_t)q->mode);
 #endif
 }

@@ -2,7 +2,8 @@
 /*
  * daemon/helper/client.c with helpers that lie (fake_helper.c): the daemon
  * checks what a helper is before it gives it work, checks every fd it returns
- * before a target gets it, and ends a helper that answers out of turn.
+ * (where it lies, how it is open) before a target gets it, and ends a helper
+ * that answers out of turn.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -102,6 +103,17 @@ Test(helper_client, a_helper_that_returns_a_denied_file_is_refused)
 	cr_expect_eq(c.ret, -1);
 	cr_expect_eq(c.err, EACCES, "%s", strerror(c.err));
 	cr_expect_str_eq(outcome(d), "denied");
+}
+
+Test(helper_client, a_helper_that_opens_for_writing_what_was_asked_for_reading_is_refused)
+{
+	struct sysgated *d;
+	struct th_call c;
+
+	as_nobody = false;
+	c = open_with("fake_helper_writable", &d);
+	cr_expect_eq(c.ret, -1);
+	cr_expect_eq(c.err, EIO, "%s", strerror(c.err));
 }
 
 Test(helper_client, a_helper_that_is_what_its_caller_is_gets_work)
