@@ -35,9 +35,7 @@
 
 #define WALK_MAX 2048 /* directories above a file: more than PATH_MAX allows */
 
-#define fid file_id
-
-static int fid_of(int fd, struct fid *ret)
+static int file_id_of(int fd, struct file_id *ret)
 {
 	struct statx stx;
 
@@ -51,7 +49,7 @@ static int fid_of(int fd, struct fid *ret)
 	return 0;
 }
 
-static bool same_inode(const struct fid *a, const struct fid *b)
+static bool same_inode(const struct file_id *a, const struct file_id *b)
 {
 	return a->dev == b->dev && a->ino == b->ino;
 }
@@ -93,7 +91,7 @@ int prefix_word(const char *prefixes, unsigned i, char *buf, size_t size)
 }
 
 /* The denied directories now; see emu.h. */
-int prefix_resolve(pid_t tid, const char *prefixes, struct fid *set, size_t *ret_n,
+int prefix_resolve(pid_t tid, const char *prefixes, struct file_id *set, size_t *ret_n,
 		   unsigned *ret_missing)
 {
 	_cleanup_close_ int rootfd = -EBADF;
@@ -115,7 +113,7 @@ int prefix_resolve(pid_t tid, const char *prefixes, struct fid *set, size_t *ret
 			*ret_missing = i;
 		if (fd < 0)
 			return fd;
-		r = fid_of(fd, &set[n]);
+		r = file_id_of(fd, &set[n]);
 		if (r < 0)
 			return r;
 		n++;
@@ -124,7 +122,7 @@ int prefix_resolve(pid_t tid, const char *prefixes, struct fid *set, size_t *ret
 	return 0;
 }
 
-static bool in_set(const struct fid *f, const struct fid *set, size_t n)
+static bool in_set(const struct file_id *f, const struct file_id *set, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (same_inode(f, &set[i]))
@@ -134,16 +132,16 @@ static bool in_set(const struct fid *f, const struct fid *set, size_t n)
 
 /* Whether dirfd (from the helper) is the directory fd sits in: same mount, and the
  * kernel's path of fd is the kernel's path of dirfd and one more name. */
-static bool is_parent(int dirfd, const struct fid *self, const char *fdpath)
+static bool is_parent(int dirfd, const struct file_id *self, const char *fdpath)
 {
 	const char *slash = strrchr(fdpath, '/');
 	char link[64], dpath[PATH_MAX];
-	struct fid d;
+	struct file_id d;
 	ssize_t n;
 
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", dirfd);
 	n = readlink(link, dpath, sizeof(dpath) - 1);
-	if (n <= 0 || !slash || fid_of(dirfd, &d) < 0 || !d.dir || d.mnt != self->mnt)
+	if (n <= 0 || !slash || file_id_of(dirfd, &d) < 0 || !d.dir || d.mnt != self->mnt)
 		return false;
 	dpath[n] = '\0';
 	if (slash == fdpath) /* in "/" */
@@ -153,12 +151,12 @@ static bool is_parent(int dirfd, const struct fid *self, const char *fdpath)
 
 /* The directory a non-directory fd sits in, from its path (where, inside the caller's
  * root), confirmed: that directory's entry of that name is the very file. */
-static int parent_of(int rootfd, const char *where, const struct fid *self)
+static int parent_of(int rootfd, const char *where, const struct file_id *self)
 {
 	_cleanup_close_ int dir = -EBADF, child = -EBADF;
 	const char *slash = strrchr(where, '/');
 	char dpath[PATH_MAX];
-	struct fid f;
+	struct file_id f;
 	int r;
 
 	if (where[0] != '/' || !slash || slash[1] == '\0')
@@ -170,7 +168,7 @@ static int parent_of(int rootfd, const char *where, const struct fid *self)
 	child = open_cached(dir, slash + 1, O_NOFOLLOW, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
 	if (child < 0)
 		return child == -EAGAIN ? child : -EXDEV;
-	r = fid_of(child, &f);
+	r = file_id_of(child, &f);
 	if (r < 0)
 		return r;
 	if (!same_inode(&f, self) || f.mnt != self->mnt)
@@ -201,7 +199,7 @@ static bool mount_is_kernel(pid_t tid, uint64_t mnt)
 
 /* ".." of directory cur: from the dentry cache, or, on a kernel file system only, by a
  * lookup (".." reaches the file system for a permission check at most). */
-static int step_up(pid_t tid, int cur, const struct fid *f, uint64_t *kernel_mnt)
+static int step_up(pid_t tid, int cur, const struct file_id *f, uint64_t *kernel_mnt)
 {
 	int next = open_cached(cur, "..", O_DIRECTORY, 0);
 
@@ -217,12 +215,13 @@ static int step_up(pid_t tid, int cur, const struct fid *f, uint64_t *kernel_mnt
 }
 
 /* Walk up from directory fd (taken) until the caller's root or the top. */
-static int walk_up(pid_t tid, int fd, const struct fid *root, const struct fid *set, size_t n)
+static int walk_up(pid_t tid, int fd, const struct file_id *root, const struct file_id *set,
+		   size_t n)
 {
 	_cleanup_close_ int cur = fd;
 	uint64_t kernel_mnt = 0; /* a mount known to be a kernel file system */
-	struct fid f, up;
-	int r = fid_of(cur, &f);
+	struct file_id f, up;
+	int r = file_id_of(cur, &f);
 
 	for (unsigned i = 0; r >= 0 && i < WALK_MAX; i++) {
 		int next;
@@ -236,7 +235,7 @@ static int walk_up(pid_t tid, int fd, const struct fid *root, const struct fid *
 			return next;
 		safe_close(cur);
 		cur = next;
-		r = fid_of(cur, &up);
+		r = file_id_of(cur, &up);
 		if (r >= 0 && same_inode(&up, &f) && up.mnt == f.mnt)
 			return 0; /* the top of the mount tree */
 		f = up;
@@ -246,7 +245,7 @@ static int walk_up(pid_t tid, int fd, const struct fid *root, const struct fid *
 
 /* Where to start walking up: fd itself (a directory), the directory the helper gave
  * once checked, or the one found from fd's path. */
-static int start_dir(int fd, int dirfd, const struct fid *self, int rootfd, const char *fdpath,
+static int start_dir(int fd, int dirfd, const struct file_id *self, int rootfd, const char *fdpath,
 		     const char *where)
 {
 	int start;
@@ -263,12 +262,12 @@ static int start_dir(int fd, int dirfd, const struct fid *self, int rootfd, cons
 }
 
 /* Whether fd lies under a denied prefix; see emu.h. */
-int prefix_denied(pid_t tid, int fd, int dirfd, const struct fid *set, size_t n, char *where,
+int prefix_denied(pid_t tid, int fd, int dirfd, const struct file_id *set, size_t n, char *where,
 		  size_t size)
 {
 	_cleanup_close_ int rootfd = -EBADF;
 	char link[64], fdpath[PATH_MAX];
-	struct fid self, root;
+	struct file_id self, root;
 	ssize_t len;
 	int r, start;
 
@@ -276,9 +275,9 @@ int prefix_denied(pid_t tid, int fd, int dirfd, const struct fid *set, size_t n,
 	rootfd = open(link, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return errno == ENOENT ? -ESRCH : negative_errno();
-	r = fid_of(rootfd, &root);
+	r = file_id_of(rootfd, &root);
 	if (r >= 0)
-		r = fid_of(fd, &self);
+		r = file_id_of(fd, &self);
 	if (r < 0)
 		return r;
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);

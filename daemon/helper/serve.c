@@ -2,7 +2,8 @@
 /*
  * The helper's request loop: one request, one call with the caller's rights,
  * one reply.  Opens are openat(2) as the caller made it, but /proc magic links
- * are refused: they would name the helper's own fds and root, not the caller's.  Blocking is fine here (a FIFO without a writer, a slow or
+ * are refused: they would name the helper's own fds and root, not the
+ * caller's.  Blocking is fine here (a FIFO without a writer, a slow or
  * user-served file system): only this helper waits, the daemon does not.
  */
 #include <errno.h>
