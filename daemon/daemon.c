@@ -24,6 +24,7 @@
 #include "conn.h"
 #include "daemon.h"
 #include "emu/emu.h"
+#include "helper/helper.h"
 #include "log.h"
 #include "mech/mech.h"
 
@@ -410,6 +411,7 @@ struct sysgated *daemon_free(struct sysgated *d)
 	while ((s = TAILQ_FIRST(&d->sessions)))
 		session_end(s, "daemon shutting down");
 	trace_done(d);
+	helper_graves_free(d);
 	idmap_free(d);
 	control_stop(d);
 	socket_remove(d);

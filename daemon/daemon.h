@@ -42,6 +42,7 @@ static inline void json_object_putp(json_object **o)
 #define _cleanup_json_ _cleanup_(json_object_putp)
 
 struct conn;
+struct helper_grave;
 struct session;
 
 /* The daemon: all of its state. */
@@ -78,6 +79,7 @@ struct sysgated {
 	struct idmap_cache *idmap; /* idmap.c: user namespaces' id maps; NULL before the first */
 	size_t n_learnt; /* connections holding an ended learning session's rows */
 	struct emu_bounds bounds; /* what the emulators may do for non-root owners (--config) */
+	LIST_HEAD(, helper_grave) helper_graves; /* helper/spawn.c: killed, not yet reaped */
 };
 
 /* daemon.c */

@@ -18,6 +18,7 @@
 
 #include "conn.h"
 #include "daemon.h"
+#include "helper/helper.h"
 #include "log.h"
 #include "mech/mech.h"
 #include "proc.h"
@@ -411,6 +412,7 @@ struct session *session_free(struct session *s)
 	}
 	if (s->ev)
 		event_free(s->ev);
+	helper_session_gone(s);
 	if (s->mech == SG_MECH_TRACE)
 		trace_session_gone(s);
 	trap_unlink(s);

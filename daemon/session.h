@@ -65,6 +65,7 @@ struct session {
 	struct seccomp_notif_resp *resp;
 	size_t req_size, resp_size;
 	struct conn *trap_conn; /* trap: the connection its calls arrive on */
+	struct helper *helper;  /* helper/: the emulation helper and its jobs; NULL before one */
 };
 
 /* session.c */

@@ -5,7 +5,8 @@
  * that made the call, act, and turn the outcome into an ordinary answer (fake
  * a value or deny with an errno; CONTINUE only when an emulator decided from
  * registers alone).  The record keeps verdict "emulate" with the decoded
- * arguments and the outcome.
+ * arguments and the outcome.  An emulator that works through the session's
+ * helper returns EMU_QUEUED: its job (job.c) answers the call later.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -81,11 +82,34 @@ static json_object *result_json(const struct emu_ctx *ctx)
 	return o;
 }
 
+/* Turn ctx's outcome into v; see emu.h. */
+void emu_finish(struct emu_ctx *ctx, struct verdict *v)
+{
+	json_object *emu;
+
+	if (!ctx->outcome)
+		emu_result(ctx, "denied", EPERM, 0);
+	v->kind = ctx->kind;
+	v->err = ctx->err;
+	v->value = ctx->value;
+	emu = json_object_new_object();
+	if (emu) {
+		json_object_object_add(emu, "emulator", json_object_new_string(v->action->emulator));
+		json_object_object_add(emu, "decoded", ctx->decoded);
+		json_object_object_add(emu, "result", result_json(ctx));
+	} else {
+		json_object_put(ctx->decoded);
+	}
+	ctx->decoded = NULL;
+	v->call.emu = emu;
+	log_debug("session %" PRIu64 ": pid %d: emulate '%s': %s", ctx->s->id, (int)ctx->c->tid,
+		  v->action->emulator, ctx->outcome);
+}
+
 /* Carry out an emulate verdict; see emulate.h. */
 int emulate_notify(struct session *s, const struct sg_call *c, struct verdict *v)
 {
-	struct emu_ctx ctx = { .s = s, .c = c, .action = v->action, .record = v->record };
-	json_object *emu;
+	struct emu_ctx ctx = { .s = s, .c = c, .action = v->action, .v = v, .record = v->record };
 	int idx = policy_emulator_index(v->action->emulator), r;
 
 	ctx.decoded = json_object_new_object();
@@ -96,28 +120,14 @@ int emulate_notify(struct session *s, const struct sg_call *c, struct verdict *v
 	} else {
 		r = dispatch(&ctx, idx);
 	}
+	if (r == EMU_QUEUED) /* the job answers, counts and records it */
+		return EMU_QUEUED;
 	if (r == -ESRCH) { /* the task left; emulators confirm it before acting */
 		json_object_put(ctx.decoded);
 		return -ENOENT;
 	}
 	if (r < 0) /* the emulator could not act: the call fails with its errno */
 		emu_result(&ctx, "denied", -r, 0);
-	if (!ctx.outcome)
-		emu_result(&ctx, "denied", EPERM, 0);
-
-	v->kind = ctx.kind;
-	v->err = ctx.err;
-	v->value = ctx.value;
-	emu = json_object_new_object();
-	if (emu) {
-		json_object_object_add(emu, "emulator", json_object_new_string(v->action->emulator));
-		json_object_object_add(emu, "decoded", ctx.decoded);
-		json_object_object_add(emu, "result", result_json(&ctx));
-	} else {
-		json_object_put(ctx.decoded);
-	}
-	v->call.emu = emu;
-	log_debug("session %" PRIu64 ": pid %d: emulate '%s': %s", s->id, (int)c->tid,
-		  v->action->emulator, ctx.outcome);
+	emu_finish(&ctx, v);
 	return ctx.answered ? 1 : 0;
 }

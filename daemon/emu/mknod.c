@@ -1,93 +1,97 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * emulate mknod / mknod-strict (mknod, mknodat): allowlisted character
- * devices (the rule's list, else the administrator's: sysgated --config) become real
- * nodes made with the daemon's privileges, owned by the
- * caller's fsuid/fsgid, with the caller's umask; other devices become an empty
- * regular file (mknod) or fail EPERM (mknod-strict).  A daemon that may not
- * make device nodes (an embedded one in a user namespace) makes the
- * placeholder instead.  Other file types are made as asked.
+ * emulate mknod / mknod-strict (mknod, mknodat), carried out for the caller
+ * by its session's helper, asynchronously:
+ *   an allowlisted character device: the helper opens the parent directory as
+ *     the caller; the daemon's one privileged step (priv.c) checks it and makes
+ *     the node with the caller's fs credentials and CAP_MKNOD; where the daemon
+ *     may not (unprivileged, a file system that may wait on user space), the
+ *     helper makes a placeholder file there instead;
+ *   another device: a placeholder (an empty regular file, as fakeroot does)
+ *     made by the helper, or EPERM (mknod-strict);
+ *   a regular file, FIFO or socket: made by the helper, as the kernel would.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
-#include <sys/stat.h>
 #include <string.h>
-#include <sys/syscall.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "daemon.h"
 #include "emu/emu.h"
 
-/* Allowlisted: in the rule's own MAJOR:MINOR list when it has one, else the administrator's
- * (--config); for a session of another user than root, always within the administrator's
- * too (checked at load, and here again before the daemon's privileges are used). */
-static bool dev_allowed(const struct emu_ctx *ctx, mode_t mode, dev_t dev)
+enum { MK_PARENT = 1, MK_PLACEHOLDER, MK_NODE };
+
+#define PLACEHOLDER_FLAGS (O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW)
+
+static int finish(struct emu_job *j, const char *outcome)
 {
-	const struct emu_bounds *b = &ctx->s->d->bounds;
-	const char *o = ctx->action->emu_opts;
-	unsigned maj, min;
+	emu_result(&j->ctx, outcome, 0, 0);
+	emu_job_done(j);
+	return 1;
+}
 
-	if (!S_ISCHR(mode))
-		return false;
-	if (session_bounded(ctx->s) && !bounds_dev_allowed(b, major(dev), minor(dev)))
-		return false;
-	if (!o[0])
-		return bounds_dev_allowed(b, major(dev), minor(dev));
-	for (const char *w = o; *w; w = *w ? w + 1 : w) { /* validated when the policy was loaded */
-		size_t len = strcspn(w, " ");
+/* The parent directory, opened by the helper as the caller: make the device there. */
+static int parent_done(struct emu_job *j, int dirfd)
+{
+	_cleanup_close_ int dir = dirfd;
+	int r = priv_mknod(j->hj.tid, &j->hj.snap.cr, dir, j->last, j->mode, j->dev,
+			   j->action.emu_opts, &j->hj.s->d->bounds, session_bounded(j->hj.s));
 
-		if (policy_emu_parse_dev(w, len, &maj, &min) == 0 && major(dev) == maj &&
-		    minor(dev) == min)
-			return true;
-		w += len;
+	if (r != -EPERM)
+		return r < 0 ? r : finish(j, "created");
+	/* Not here, not by this daemon: a placeholder, made by the helper as the caller. */
+	j->stage = MK_PLACEHOLDER;
+	return helper_send(&j->hj, HELPER_MSG_OPEN, j->last, PLACEHOLDER_FLAGS, j->mode & 07777,
+			   0, dir);
+}
+
+static int mknod_reply(struct helper_job *hj, int err, int *fds, size_t n)
+{
+	struct emu_job *j = (struct emu_job *)hj;
+	int fd = n > 0 ? fds[0] : -EBADF;
+
+	for (size_t i = 1; i < n; i++)
+		safe_close(fds[i]);
+	if (err)
+		return -err;
+	switch (j->stage) {
+	case MK_PARENT:
+		return fd < 0 ? -EIO : parent_done(j, fd);
+	case MK_PLACEHOLDER:
+		safe_close(fd);
+		return finish(j, (j->mode & S_IFMT) == S_IFREG ? "created" : "placeholder");
+	case MK_NODE:
+		safe_close(fd);
+		return finish(j, "created");
+	default:
+		safe_close(fd);
+		return -EIO;
 	}
-	return false;
 }
 
-static int make_placeholder(int dirfd, const char *name, mode_t perm)
+static int mknod_start(struct helper_job *hj)
 {
-	int fd = openat(dirfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, perm);
+	struct emu_job *j = (struct emu_job *)hj;
+	mode_t type = j->mode & S_IFMT;
 
-	if (fd < 0)
-		return negative_errno();
-	close(fd);
-	return 0;
+	if (j->stage == MK_PARENT)
+		return helper_send(hj, HELPER_MSG_OPEN, j->path, O_PATH | O_DIRECTORY, 0, 0,
+				   j->start_fd);
+	if (j->stage == MK_PLACEHOLDER || type == S_IFREG)
+		return helper_send(hj, HELPER_MSG_OPEN, j->path, PLACEHOLDER_FLAGS,
+				   j->mode & 07777, 0, j->start_fd);
+	return helper_send(hj, HELPER_MSG_MKNOD, j->path, 0, j->mode, 0, j->start_fd);
 }
 
-/* mknodat or the placeholder with exactly perm: the daemon's umask set aside. */
-static int make_node(int dirfd, const char *name, mode_t type, mode_t perm, dev_t dev,
-		     bool *placeholder)
-{
-	mode_t old = umask(0);
-	int r;
-
-	if (type == S_IFREG || *placeholder) {
-		r = make_placeholder(dirfd, name, perm);
-	} else {
-		r = mknodat(dirfd, name, type | perm, dev) < 0 ? negative_errno() : 0;
-		if (r == -EPERM && type != S_IFIFO && type != S_IFSOCK) {
-			*placeholder = true; /* no privilege for device nodes here */
-			r = make_placeholder(dirfd, name, perm);
-		}
-	}
-	umask(old);
-	return r;
-}
-
-static int may_create_in(pid_t tid, const struct tcred *cred, int dirfd)
-{
-	struct tcred_saved st = { 0 };
-	int r = tcred_become(tid, cred, &st);
-
-	if (r >= 0 && syscall(SYS_faccessat2, dirfd, "", W_OK | X_OK,
-			      AT_EACCESS | AT_EMPTY_PATH) < 0)
-		r = negative_errno();
-	tcred_restore(&st);
-	return r;
-}
+static const struct helper_job_ops mknod_ops = {
+	.start = mknod_start,
+	.reply = mknod_reply,
+	.fail = emu_job_fail,
+};
 
 static void decode(struct emu_ctx *ctx, mode_t mode, dev_t dev)
 {
@@ -99,63 +103,57 @@ static void decode(struct emu_ctx *ctx, mode_t mode, dev_t dev)
 	json_object_object_add(ctx->decoded, "dev", json_object_new_string(buf));
 }
 
-/* emulate mknod / mknod-strict; see emulate.h. */
+/* What the job does first; 0, or -errno. */
+static int plan(struct emu_job *j, bool strict)
+{
+	mode_t type = j->mode & S_IFMT;
+	bool device = type == S_IFCHR || type == S_IFBLK;
+	int r;
+
+	if (type == 0)
+		j->mode |= type = S_IFREG;
+	if (type != S_IFREG && !device && type != S_IFIFO && type != S_IFSOCK)
+		return -EINVAL;
+	if (device && !priv_dev_allowed(&j->ctx.s->d->bounds, session_bounded(j->ctx.s),
+					j->action.emu_opts, j->mode, j->dev)) { /* hj.s: once submitted */
+		if (strict)
+			return -EPERM;
+		j->stage = MK_PLACEHOLDER;
+		return 0;
+	}
+	j->stage = device ? MK_PARENT : MK_NODE;
+	if (!device)
+		return 0;
+	r = tpath_split(j->path, j->last, sizeof(j->last));
+	return r == -EISDIR ? -EEXIST : r;
+}
+
+/* emulate mknod / mknod-strict; see emu.h. */
 int emu_mknod(struct emu_ctx *ctx, bool strict)
 {
 	const struct sg_call *c = ctx->c;
 	bool at = c->nr == __NR_mknodat;
-	int dirfd = at ? (int)c->args[0] : AT_FDCWD;
-	mode_t mode = (mode_t)c->args[at ? 2 : 1];
-	dev_t dev = (dev_t)c->args[at ? 3 : 2];
-	mode_t type = mode & S_IFMT, perm;
-	char path[PATH_MAX], last[NAME_MAX + 1];
-	_cleanup_close_ int parent = -EBADF;
-	struct tcred cred;
-	bool placeholder;
+	struct emu_job *j = NULL;
 	int r;
 
-	decode(ctx, mode, dev);
-	r = emu_read_path(ctx, "path", c->args[at ? 1 : 0], path, sizeof(path));
+	decode(ctx, (mode_t)c->args[at ? 2 : 1], (dev_t)c->args[at ? 3 : 2]);
+	r = emu_job_new(ctx, &mknod_ops, &j);
 	if (r < 0)
 		return r;
-	if (type == 0)
-		type = S_IFREG;
-	if (type != S_IFREG && type != S_IFCHR && type != S_IFBLK && type != S_IFIFO &&
-	    type != S_IFSOCK)
-		return -EINVAL;
-	if ((type == S_IFCHR || type == S_IFBLK) && !dev_allowed(ctx, mode, dev) && strict) {
-		emu_result(ctx, "denied", EPERM, 0);
-		return 0;
+	j->mode = (mode_t)c->args[at ? 2 : 1];
+	j->dev = (dev_t)c->args[at ? 3 : 2];
+	r = emu_read_path(&j->ctx, "path", c->args[at ? 1 : 0], j->path, sizeof(j->path));
+	if (r >= 0 && j->path[0] == '\0')
+		r = -ENOENT;
+	if (r >= 0)
+		r = plan(j, strict);
+	if (r >= 0 && j->path[0] != '/') {
+		j->start_fd = tpath_start_fd(c->tid, at ? (int)c->args[0] : AT_FDCWD);
+		r = j->start_fd < 0 ? j->start_fd : emu_still_valid(ctx);
 	}
-	r = tcred_read(c->tid, &cred);
-	if (r < 0)
-		return r;
-	parent = tpath_open_parent(c->tid, dirfd, path, last, sizeof(last));
-	if (parent < 0)
-		return parent;
-	r = emu_still_valid(ctx); /* the pid may have been reused: act only for the caller */
-	if (r < 0)
-		return r;
-	/* The daemon makes the node with its own privileges: only where the caller
-	 * itself may create a file. */
-	r = may_create_in(c->tid, &cred, parent);
-	if (r < 0)
-		return r;
-
-	perm = mode & 07777 & ~cred.umask;
-	placeholder = (type == S_IFCHR || type == S_IFBLK) && !dev_allowed(ctx, mode, dev);
-	r = make_node(parent, last, type, perm, dev, &placeholder);
 	if (r < 0) {
-		emu_result(ctx, "denied", -r, 0);
-		return 0;
+		emu_job_abort(ctx, j);
+		return r;
 	}
-	/* The new node is the caller's, as if it had made it. */
-	if (fchownat(parent, last, cred.fsuid, cred.fsgid, AT_SYMLINK_NOFOLLOW) < 0) {
-		r = negative_errno();
-		(void)unlinkat(parent, last, 0);
-		emu_result(ctx, "denied", -r, 0);
-		return 0;
-	}
-	emu_result(ctx, placeholder ? "placeholder" : "created", 0, 0);
-	return 0;
+	return emu_job_submit(ctx, j);
 }

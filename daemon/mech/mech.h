@@ -18,6 +18,8 @@
 struct conn;
 struct session;
 struct sg_msg_trap_call;
+struct sg_call;
+struct verdict;
 
 /* notify.c */
 
@@ -27,6 +29,10 @@ void notify_cb(evutil_socket_t fd, short what, void *arg);
  * 0 none pending within timeout_ms (0: do not wait), -EPIPE when no task uses
  * the filter any more, other -errno on a broken listener. */
 int notify_handle(struct session *s, int timeout_ms);
+/* Answer an emulated call whose helper job is over: SEND as v says (unless ADDFD with
+ * SEND answered it already), then count and record it; a task that left is neither. */
+void notify_answer_job(struct session *s, uint64_t id, const struct sg_call *c,
+		       const struct verdict *v, bool answered);
 
 /* wakeup.c */
 

@@ -5,7 +5,9 @@
  * reads no target memory: an allow is SECCOMP_USER_NOTIF_FLAG_CONTINUE decided
  * from registers only.  Who made the call (comm, exe, ids) is read from /proc
  * only for recorded calls, and trusted only after SECCOMP_IOCTL_NOTIF_ID_VALID
- * says the task is still the one that made it.
+ * says the task is still the one that made it.  An emulated call that the
+ * session's helper carries out is answered later, when its job is over
+ * (notify_answer_job); meanwhile the listener keeps being served.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -30,12 +32,12 @@ static int notif_id_valid(int fd, uint64_t id)
 }
 
 /* SECCOMP_IOCTL_NOTIF_SEND; 0, or -ENOENT when the task left (not an error). */
-static int respond(struct session *s, const struct verdict *ans)
+static int respond(struct session *s, uint64_t id, const struct verdict *ans)
 {
 	struct seccomp_notif_resp *resp = s->resp;
 
 	memset(resp, 0, s->resp_size);
-	resp->id = s->req->id;
+	resp->id = id;
 	switch (ans->kind) {
 	case SG_ACT_ALLOW:
 		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
@@ -54,13 +56,12 @@ static int respond(struct session *s, const struct verdict *ans)
 		if (errno == EINTR)
 			continue;
 		if (errno == ENOENT) {
-			log_debug("session %" PRIu64 ": task %u left before the answer", s->id,
-				  s->req->pid);
+			log_debug("session %" PRIu64 ": id %llu: the task left before the answer",
+				  s->id, (unsigned long long)id);
 			return -ENOENT;
 		}
-		return log_warn(negative_errno(), "session %" PRIu64 ": pid %u: answer id %llu "
-				"failed, ignoring", s->id, s->req->pid,
-				(unsigned long long)s->req->id);
+		return log_warn(negative_errno(), "session %" PRIu64 ": answer id %llu failed, "
+				"ignoring", s->id, (unsigned long long)id);
 	}
 	return 0;
 }
@@ -131,6 +132,8 @@ static void handle(struct session *s)
 	} else if (v.kind == SG_ACT_EMULATE) {
 		/* The emulator confirms the task with ID_VALID before it acts. */
 		r = emulate_notify(s, &c, &v);
+		if (r == EMU_QUEUED) /* the session's helper carries it out; answered later */
+			return;
 		if (r == -ENOENT) {
 			log_debug("session %" PRIu64 ": task %u left before the answer", s->id,
 				  req->pid);
@@ -148,10 +151,19 @@ static void handle(struct session *s)
 		return;
 	}
 
-	(void)respond(s, &v);
+	(void)respond(s, req->id, &v);
 	verdict_done(s, &c, &v);
 	if (v.call.emu)
 		json_object_put(v.call.emu);
+}
+
+/* Answer an emulated call whose helper job is over; see mech.h. */
+void notify_answer_job(struct session *s, uint64_t id, const struct sg_call *c,
+		       const struct verdict *v, bool answered)
+{
+	if (!answered && respond(s, id, v) == -ENOENT)
+		return; /* the task left: the call did not happen */
+	verdict_done(s, c, v);
 }
 
 /* Handle at most one pending notification; see daemon.h. */

@@ -17,6 +17,11 @@
 
 /* What the target does: fork copies it. */
 static struct th_callspec spec;
+/* The verdict of the call th_emu_ctx() was last asked for; the record's outcome and
+ * decoded arguments that th_emu_finish() last gave a context. */
+static struct verdict verdict;
+static char outcome[64];
+static json_object *decoded;
 
 static void body_call(int sock)
 {
@@ -80,6 +85,35 @@ void th_call_start(struct th_target *t, const struct th_callspec *call)
 		write_maps(t);
 }
 
+struct session *th_emu_session(struct sysgated *d, struct th_target *t, const char *policy)
+{
+	struct session *s = th_session(d, t, policy);
+
+	if (s->ev)
+		cr_assert_eq(event_del(s->ev), 0);
+	return s;
+}
+
+static void woke(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	*(short *)arg = what;
+}
+
+void th_emu_wait(struct sysgated *d, struct th_target *t)
+{
+	const struct timeval tv = { TH_TIMEOUT_MS / 1000, (TH_TIMEOUT_MS % 1000) * 1000 };
+	short what = 0;
+	struct event *ev = event_new(d->base, t->sock, EV_READ, woke, &what);
+
+	cr_assert_not_null(ev);
+	cr_assert_eq(event_add(ev, &tv), 0);
+	while (!what)
+		cr_assert_geq(event_base_loop(d->base, EVLOOP_ONCE), 0);
+	event_free(ev);
+	cr_assert(what & EV_READ, "the emulated call was not answered in %d ms", TH_TIMEOUT_MS);
+}
+
 struct session *th_emu_start(struct sysgated *d, struct th_target *t,
 			     const struct th_callspec *call, const char *policy,
 			     struct sg_call *ret_c)
@@ -88,7 +122,7 @@ struct session *th_emu_start(struct sysgated *d, struct th_target *t,
 	struct session *s;
 
 	th_call_start(t, call);
-	s = th_session(d, t, policy);
+	s = th_emu_session(d, t, policy);
 	p = (struct pollfd){ .fd = s->fd, .events = POLLIN };
 	cr_assert_eq(poll(&p, 1, TH_TIMEOUT_MS), 1, "the target made no call");
 	memset(s->req, 0, s->req_size);
@@ -106,13 +140,44 @@ struct session *th_emu_start(struct sysgated *d, struct th_target *t,
 
 struct emu_ctx th_emu_ctx(struct session *s, const struct sg_call *c, bool record)
 {
-	struct emu_ctx ctx = { .s = s, .c = c, .record = record };
+	struct emu_ctx ctx = { .s = s, .c = c, .record = record, .v = &verdict };
 
 	ctx.action = s->policy->n_rules ? &s->policy->rules[0].action : &s->policy->def;
-
+	verdict_decide(s, c, false, &verdict);
+	verdict.record = record;
 	ctx.decoded = json_object_new_object();
 	cr_assert_not_null(ctx.decoded);
 	return ctx;
+}
+
+/* The harness keeps what a context decoded until the next th_emu_finish(). */
+static void keep_decoded(struct emu_ctx *ctx, json_object *o)
+{
+	if (decoded && decoded != o)
+		json_object_put(decoded);
+	ctx->decoded = decoded = o;
+}
+
+/* ctx becomes what the record of its call (answered by a job) says. */
+static void from_record(struct emu_ctx *ctx)
+{
+	json_object *recs = th_audit_records(ctx->s->d), *rec, *res, *v;
+
+	snprintf(outcome, sizeof(outcome), "(none)");
+	ctx->outcome = outcome;
+	keep_decoded(ctx, NULL);
+	rec = th_find(recs, "verdict", "emulate");
+	if (rec && json_object_object_get_ex(rec, "result", &res)) {
+		snprintf(outcome, sizeof(outcome), "%s", th_jstr(res, "outcome"));
+		ctx->err = json_object_object_get_ex(res, "errno", &v) ? json_object_get_int(v) : 0;
+		ctx->value = json_object_object_get_ex(res, "value", &v) ?
+			     json_object_get_int64(v) : 0;
+		ctx->kind = ctx->err ? SG_ACT_DENY : SG_ACT_FAKE;
+		if (json_object_object_get_ex(rec, "decoded", &v))
+			keep_decoded(ctx, json_object_get(v));
+	}
+	json_object_put(recs);
+	th_audit_reset(ctx->s->d); /* the next call's record alone */
 }
 
 struct th_call th_emu_finish(struct th_target *t, struct emu_ctx *ctx, int r)
@@ -120,6 +185,12 @@ struct th_call th_emu_finish(struct th_target *t, struct emu_ctx *ctx, int r)
 	struct seccomp_notif_resp resp = { .id = ctx->s->req->id };
 	struct th_call c;
 
+	if (r == EMU_QUEUED) { /* the job answers it once the helper is done */
+		th_emu_wait(ctx->s->d, t);
+		th_target_read(t, &c, sizeof(c));
+		from_record(ctx);
+		return c;
+	}
 	if (r < 0)
 		emu_result(ctx, "denied", -r, 0);
 	if (!ctx->answered) {
@@ -133,8 +204,7 @@ struct th_call th_emu_finish(struct th_target *t, struct emu_ctx *ctx, int r)
 			     strerror(errno));
 	}
 	th_target_read(t, &c, sizeof(c));
-	json_object_put(ctx->decoded);
-	ctx->decoded = NULL;
+	keep_decoded(ctx, ctx->decoded);
 	return c;
 }
 

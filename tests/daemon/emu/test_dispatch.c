@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * emu/dispatch.c: an emulate verdict becomes an ordinary answer (fake, deny,
- * continue, or already answered), the record keeps verdict "emulate" with the
- * emulator, the decoded arguments and the result; other ABIs are refused
- * ENOSYS, an emulator's failure is the call's errno, a caller that left is
- * dropped.  Through notify_handle() where the whole path matters.
+ * continue) or a job of the session's helper that answers it later, the
+ * record keeps verdict "emulate" with the emulator, the decoded arguments and
+ * the result; other ABIs are refused ENOSYS, an emulator's failure is the
+ * call's errno, a caller that left is dropped.  Through notify_handle() and
+ * the loop (a real sysgate-helper) where the whole path matters.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -58,8 +59,9 @@ static struct th_callspec mknod_spec(const char *path, dev_t dev)
 	return spec;
 }
 
-/* A mknod of path in the test's directory, emulated through the whole notify path; what
- * the call returned in the target and the call's record (the caller puts it). */
+/* A mknod of path in the test's directory, emulated through the whole notify path (the
+ * session's helper carries it out while the loop runs); what the call returned in the
+ * target and the call's record (the caller puts it). */
 static struct th_call notify_mknod(struct sysgated *d, const char *rule, const char *path,
 				   dev_t dev, json_object **ret_rec)
 {
@@ -72,8 +74,9 @@ static struct th_call notify_mknod(struct sysgated *d, const char *rule, const c
 
 	th_call_start(&t, &spec);
 	snprintf(policy, sizeof(policy), "version 1\ndefault allow\n%s\n", rule);
-	s = th_session(d, &t, policy);
+	s = th_emu_session(d, &t, policy);
 	cr_assert_eq(notify_handle(s, TH_TIMEOUT_MS), 1);
+	th_emu_wait(d, &t);
 	th_target_read(&t, &res, sizeof(res));
 	cr_expect_eq(s->counts[SG_COUNT_EMULATE], 1);
 	recs = th_audit_records(d);
@@ -154,12 +157,10 @@ static struct session *decided(struct sysgated *d, struct th_target *t,
 	return s;
 }
 
-/* Answer as v says (unless already answered: answered) and return the target's result. */
-static struct th_call answer(struct th_target *t, struct session *s, const struct verdict *v,
-			     bool answered)
+/* Answer as v says and return the target's result. */
+static struct th_call answer(struct th_target *t, struct session *s, const struct verdict *v)
 {
-	struct emu_ctx ctx = { .s = s, .kind = v->kind, .err = v->err, .value = v->value,
-			       .answered = answered };
+	struct emu_ctx ctx = { .s = s, .kind = v->kind, .err = v->err, .value = v->value };
 
 	json_object_put(v->call.emu);
 	return th_emu_finish(t, &ctx, 0);
@@ -183,7 +184,7 @@ Test(emu_dispatch, another_abi_is_refused_enosys_without_an_emulator)
 	cr_expect_eq(v.err, ENOSYS);
 	cr_assert_not_null(v.call.emu);
 	cr_expect_str_eq(th_jstr(member(v.call.emu, "result"), "outcome"), "denied");
-	cr_expect_eq(answer(&t, s, &v, false).err, ENOSYS);
+	cr_expect_eq(answer(&t, s, &v).err, ENOSYS);
 	snprintf(buf, sizeof(buf), "%s/i386-null", th_tmpdir());
 	cr_expect(stat(buf, &st) < 0, "the emulator ran");
 }
@@ -210,10 +211,14 @@ Test(emu_dispatch, a_caller_that_left_is_dropped)
 	cr_expect_null(v.call.emu);
 }
 
-Test(emu_dispatch, an_emulator_that_answered_itself_says_so)
+Test(emu_dispatch, an_emulator_that_queued_a_job_is_answered_by_it)
 {
+	/* open works through the session's helper: emulate_notify() leaves the call to the
+	 * job (EMU_QUEUED, v untouched), which injects the fd with ADDFD_FLAG_SEND, counts and
+	 * records the call once the helper is done (open used to answer itself: 1) */
 	struct sysgated *d = th_daemon();
 	struct th_callspec spec = { .nr = __NR_open };
+	json_object *recs, *rec;
 	struct th_target t;
 	struct sg_call c;
 	struct verdict v;
@@ -225,12 +230,20 @@ Test(emu_dispatch, an_emulator_that_answered_itself_says_so)
 	spec.args[1] = O_RDONLY;
 	s = decided(d, &t, &spec, "version 1\ndefault allow\nopen emulate open /etc/shadow\n", &c,
 		    &v);
-	cr_expect_eq(emulate_notify(s, &c, &v), 1, "answered with the injected fd");
-	cr_expect_eq(v.kind, SG_ACT_FAKE);
-	cr_expect_geq(v.value, 0);
-	cr_expect_str_eq(th_jstr(member(v.call.emu, "result"), "outcome"), "opened");
-	res = answer(&t, s, &v, true);
-	cr_expect_eq(res.ret, v.value, "the target got the fd the record names");
+	cr_expect_eq(emulate_notify(s, &c, &v), EMU_QUEUED);
+	cr_expect_null(v.call.emu, "the job finishes the call, not this verdict");
+	cr_expect_eq(s->counts[SG_COUNT_EMULATE], 0, "counted once answered");
+	th_emu_wait(d, &t);
+	th_target_read(&t, &res, sizeof(res));
+	cr_expect_geq(res.ret, 0, "errno %d", res.err);
+	cr_expect_eq(s->counts[SG_COUNT_EMULATE], 1);
+	recs = th_audit_records(d);
+	rec = th_find(recs, "verdict", "emulate");
+	cr_assert_not_null(rec, "%s", th_audit_text(d));
+	cr_expect_str_eq(th_jstr(member(rec, "result"), "outcome"), "opened");
+	cr_expect_eq(th_jint(member(rec, "result"), "value"), res.ret,
+		     "the target got the fd the record names");
+	json_object_put(recs);
 }
 
 Test(emu_dispatch, a_decision_from_registers_continues_the_call)
@@ -247,7 +260,7 @@ Test(emu_dispatch, a_decision_from_registers_continues_the_call)
 	cr_expect_eq(v.kind, SG_ACT_ALLOW);
 	cr_expect_str_eq(th_jstr(member(v.call.emu, "result"), "outcome"), "continued");
 	cr_expect(!th_jhas(member(v.call.emu, "result"), "value"));
-	cr_expect_eq(answer(&t, s, &v, false).ret, 0);
+	cr_expect_eq(answer(&t, s, &v).ret, 0);
 }
 
 Test(emu_dispatch, a_path_argument_is_read_and_decoded)
