@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "policy.h"
+#include "policy_tools.h"
 #include "sysgatectl.h"
 
 #define DIFF_SHOW_MAX 64 /* rules printed per side for a conditions change */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "policy.h"
+#include "policy_tools.h"
 #include "sysgatectl.h"
 
 #define MERGE_FILES_MAX 64

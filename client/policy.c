@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "policy.h"
+#include "policy_tools.h"
 #include "sysgatectl.h"
 
 /* Print a policy error: the formatted message to stderr and, with --json, a document. */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "policy-internal.h"
+#include "policy_tools.h"
 
 #define DIFF_RULES_MAX 256 /* rules per syscall compared one by one; more: "conditions" */
 

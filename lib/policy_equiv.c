@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "policy-equiv.h"
+#include "policy_tools.h"
 
 #define IPC_CALL_MASK 0xffff /* ipc(2) takes a version in the high 16 bits of its call */
 #define MUX_CALLS_MAX 32

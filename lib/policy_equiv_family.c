@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "policy-equiv.h"
+#include "policy_tools.h"
 
 #define SLOTS_MAX 5
 #define MEMBERS_MAX 6

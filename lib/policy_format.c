@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "policy-internal.h"
+#include "policy_tools.h"
 
 static const char *const cmp_ops[SG_CMP_MAX] = {
 	[SG_CMP_EQ] = "==", [SG_CMP_NE] = "!=", [SG_CMP_LT] = "<",

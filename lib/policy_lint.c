@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "policy-internal.h"
+#include "policy_tools.h"
 
 #define LINT_RULES_MAX 64 /* effective rules looked at for execve/exit_group */
 

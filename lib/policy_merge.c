@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "policy-internal.h"
+#include "policy_tools.h"
 
 #define MERGE_INPUTS_MAX 64
 

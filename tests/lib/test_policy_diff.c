@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "policy.h"
+#include "policy_tools.h"
 
 static struct sg_policy *parse(const char *name, const char *text)
 {

@@ -15,6 +15,7 @@
 #include <linux/audit.h>
 
 #include "policy.h"
+#include "policy_tools.h"
 
 static struct sg_policy *parse(const char *text)
 {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "policy.h"
+#include "policy_tools.h"
 
 static struct sg_policy *parse(const char *text)
 {

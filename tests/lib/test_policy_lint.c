@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "policy.h"
+#include "policy_tools.h"
 
 static size_t lint(const char *text, struct sg_lint **ret)
 {
