@@ -167,6 +167,16 @@ const char *sg_policy(const char *name, const char *text)
 	return sg_write_file(sg_strf("%s.policy", name), text, 0644);
 }
 
+const char *sg_open_rule_policy(void)
+{
+	cr_assert_eq(mkdir(sg_strf("%s/pub", sg_h.dir), 0755), 0);
+	cr_assert_eq(mkdir(sg_strf("%s/secret", sg_h.dir), 0755), 0);
+	sg_write_file("pub/x", "public\n", 0644);
+	sg_write_file("secret/x", "secret\n", 0644);
+	return sg_policy("open", sg_strf("version 1\ndefault allow\n"
+					 "open, openat emulate open %s/secret\n", sg_h.dir));
+}
+
 void sg_wait_file(const char *path)
 {
 	int64_t end = sg_now_ms() + SG_WAIT_MS;

@@ -98,6 +98,9 @@ const char *sg_daemon_path(void);
 const char *sg_write_file(const char *name, const char *text, mode_t mode);
 /* Write DIR/NAME.policy; returns its path. */
 const char *sg_policy(const char *name, const char *text);
+/* For attacks on the open emulator: DIR/pub/x "public\n", DIR/secret/x "secret\n" and
+ * DIR/open.policy (default allow, `open, openat emulate open DIR/secret`); its path. */
+const char *sg_open_rule_policy(void);
 /* Read a whole file into a harness-owned string; NULL when it cannot be read. */
 char *sg_read_file(const char *path);
 /* Wait (bounded by SG_WAIT_MS) until path exists; fails otherwise. */
@@ -176,6 +179,12 @@ bool sg_jtrue(json_object *o, const char *key);
 bool sg_jhas(json_object *o, const char *key);
 /* Syscall record argument i as written ("0x2a"), or NULL. */
 const char *sg_jarg(json_object *rec, unsigned i);
+/* A string inside one of a record's objects: (rec, "decoded", "opened"), (rec, "result",
+ * "outcome"); NULL when absent. */
+const char *sg_jsub(json_object *rec, const char *obj, const char *key);
+/* The first record of an emulated call whose decoded path is path, or NULL (records come
+ * in batches: wait for the session's end first). */
+json_object *sg_audit_emulated(const char *path);
 /* One record as JSON text, for messages. */
 const char *sg_jtext(json_object *o);
 
