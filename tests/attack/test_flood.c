@@ -10,14 +10,10 @@
  * answer of both is the right one.  Bounded: the flood lasts 2 seconds once its
  * threads run.  Run per mechanism.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/file.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -102,16 +98,6 @@ static long probe_status(struct sg_proc *proc)
 	return worst;
 }
 
-/* One flood at a time: criterion runs this file's tests at once, and two floods would
- * measure each other.  The lock goes with the test process. */
-static void flood_alone(void)
-{
-	int fd = open(sg_strf("%s/tests/attack/flood.lock", getenv("SG_BUILD_ROOT")),
-		      O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-
-	cr_assert(fd >= 0 && flock(fd, LOCK_EX) == 0, "flood.lock: %s", strerror(errno));
-}
-
 /* A flood while another session measures, from before the flood's threads are made (slow
  * under trace) to after they are gone; with probe, `sysgatectl status` meanwhile (its
  * slowest answer in *ret_status_ms).  What the measuring session saw. */
@@ -141,7 +127,7 @@ Test(flood, another_session_keeps_its_latency_during_a_flood_of_a_thousand_threa
 {
 	struct rtt idle, busy;
 
-	flood_alone();
+	sg_run_alone("flood"); /* two floods would measure each other */
 	idle = rtt_result(sg_run(rtt_argv("1"), NULL));
 	busy = flooded(false, NULL);
 	cr_expect_lt(busy.p99, P99_BOUND_US, "p99 %ld us during the flood (idle %ld us)",
@@ -158,7 +144,7 @@ Test(flood, no_call_and_no_status_request_waits_a_second_during_the_flood)
 			  "one call of the other session waits the whole flood (2.05 s) and "
 			  "sysgatectl status 2 to 4 s; daemon/mech/trace.c sigchld_cb drains "
 			  "waitpid(-1), newest tracees first, until none is left");
-	flood_alone();
+	sg_run_alone("flood"); /* two floods would measure each other */
 	busy = flooded(true, &status_ms);
 	cr_expect_lt(busy.max, STALL_BOUND_US, "a call of the other session waited %ld us",
 		     busy.max);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -175,6 +176,16 @@ const char *sg_open_rule_policy(void)
 	sg_write_file("secret/x", "secret\n", 0644);
 	return sg_policy("open", sg_strf("version 1\ndefault allow\n"
 					 "open, openat emulate open %s/secret\n", sg_h.dir));
+}
+
+void sg_run_alone(const char *name)
+{
+	const char *root = getenv("SG_BUILD_ROOT");
+	int fd;
+
+	cr_assert_not_null(root, "SG_BUILD_ROOT is not set");
+	fd = open(sg_strf("%s/tests/%s.lock", root, name), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	cr_assert(fd >= 0 && flock(fd, LOCK_EX) == 0, "%s.lock: %s", name, strerror(errno));
 }
 
 void sg_wait_file(const char *path)

@@ -103,6 +103,9 @@ const char *sg_policy(const char *name, const char *text);
 const char *sg_open_rule_policy(void);
 /* Read a whole file into a harness-owned string; NULL when it cannot be read. */
 char *sg_read_file(const char *path);
+/* One test process at a time among those calling this with name (criterion runs a file's
+ * tests at once): a lock in the build tree, held until the process exits. */
+void sg_run_alone(const char *name);
 /* Wait (bounded by SG_WAIT_MS) until path exists; fails otherwise. */
 void sg_wait_file(const char *path);
 
