@@ -10,7 +10,6 @@
  * afterwards is served, and the daemon holds no more file descriptors than
  * before.  Run per mechanism.
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,20 +17,6 @@
 #include "harness.h"
 
 TestSuite(self_kill, .init = sg_setup_daemon, .fini = sg_teardown, .timeout = 120);
-
-/* How many fds the daemon has open now. */
-static size_t daemon_fds(void)
-{
-	DIR *d = opendir(sg_strf("/proc/%d/fd", (int)sg_daemon_pid()));
-	struct dirent *de;
-	size_t n = 0;
-
-	cr_assert_not_null(d);
-	while ((de = readdir(d)))
-		n += de->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
 
 /* getppid faked 7, getpriority faked 5 or killing (arg1 999); under notify the open
  * of DIR/pub/x emulated (sg_open_rule_policy's rule). */
@@ -61,19 +46,6 @@ static void wait_no_sessions(void)
 	cr_expect_eq(n, 0, "%zu sessions still listed", n);
 }
 
-/* The daemon's fds back to what they were, within 3 s (a connection that never
- * registered is closed when the daemon reads its EOF). */
-static void expect_fds_back(size_t before)
-{
-	size_t now = daemon_fds();
-
-	for (int i = 0; i < 300 && now != before; i++) {
-		usleep(10 * 1000);
-		now = daemon_fds();
-	}
-	cr_expect_eq(now, before, "the daemon had %zu fds before, %zu after", before, now);
-}
-
 struct meter {
 	long calls, wrong, p50, p99, max;
 };
@@ -95,7 +67,7 @@ static struct meter dying_run(void)
 	/* a first session makes what the mechanism keeps for good (trace's signalfd) */
 	sg_assert_exit(sg_shim(pol, "/bin/true", NULL), 0);
 	wait_no_sessions();
-	fds = daemon_fds();
+	fds = sg_daemon_fds_settled();
 	meter = sg_spawn(sg_shim_argv(meter_pol, sg_bin("tests/attack/rtt"), "4", "1000", "5",
 				      NULL), NULL);
 	r = sg_shim(pol, sg_bin("tests/attack/self_killer"), "3", "8",
@@ -115,7 +87,7 @@ static struct meter dying_run(void)
 	sg_assert_exit(r, 0);
 	cr_expect_str_eq(r->out, "threads: 4 x 200 calls, 0 wrong\n");
 	wait_no_sessions();
-	expect_fds_back(fds);
+	sg_expect_daemon_fds(fds);
 	return m;
 }
 

@@ -77,6 +77,14 @@ const char *sg_audit_path(void);
 pid_t sg_daemon_pid(void);
 /* The daemon's standard error so far (for failure messages). */
 const char *sg_daemon_stderr(void);
+/* How many fds the daemon has open. */
+size_t sg_daemon_fds(void);
+/* The same, once it has not changed for 200 ms (bounded by SG_WAIT_MS): a session that
+ * has just ended may still have its connection open. */
+size_t sg_daemon_fds_settled(void);
+/* Expect the daemon to hold before fds again, waiting for it up to SG_WAIT_MS (closing
+ * what its peers left takes a turn of its loop); the failure lists them. */
+void sg_expect_daemon_fds(size_t before);
 /* Fail unless the daemon is still running. */
 void sg_assert_daemon_alive(void);
 /* Send SIGTERM to the daemon and wait for it; returns its wait status. */
