@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -167,6 +168,26 @@ const char *sg_policy(const char *name, const char *text)
 	return sg_write_file(sg_strf("%s.policy", name), text, 0644);
 }
 
+const char *sg_open_rule_policy(void)
+{
+	cr_assert_eq(mkdir(sg_strf("%s/pub", sg_h.dir), 0755), 0);
+	cr_assert_eq(mkdir(sg_strf("%s/secret", sg_h.dir), 0755), 0);
+	sg_write_file("pub/x", "public\n", 0644);
+	sg_write_file("secret/x", "secret\n", 0644);
+	return sg_policy("open", sg_strf("version 1\ndefault allow\n"
+					 "open, openat emulate open %s/secret\n", sg_h.dir));
+}
+
+void sg_run_alone(const char *name)
+{
+	const char *root = getenv("SG_BUILD_ROOT");
+	int fd;
+
+	cr_assert_not_null(root, "SG_BUILD_ROOT is not set");
+	fd = open(sg_strf("%s/tests/%s.lock", root, name), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	cr_assert(fd >= 0 && flock(fd, LOCK_EX) == 0, "%s.lock: %s", name, strerror(errno));
+}
+
 void sg_wait_file(const char *path)
 {
 	int64_t end = sg_now_ms() + SG_WAIT_MS;
@@ -317,6 +338,66 @@ void sg_setup_daemon_config(const char *config)
 				   SG_WAIT_MS, sg_daemon_stderr());
 		sg_sleep_ms(5);
 	}
+}
+
+/* The daemon's fds as "N -> TARGET" lines (harness-owned); *ret_n how many. */
+static const char *daemon_fd_list(size_t *ret_n)
+{
+	const char *dir = sg_strf("/proc/%d/fd", (int)sg_h.daemon);
+	char *list = sg_strf("%s", "");
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t n = 0;
+
+	cr_assert_not_null(d, "%s: %s", dir, strerror(errno));
+	while ((de = readdir(d))) {
+		char target[256] = "?";
+
+		if (de->d_name[0] == '.')
+			continue;
+		(void)!readlinkat(dirfd(d), de->d_name, target, sizeof(target) - 1);
+		list = sg_strf("%s%s -> %s\n", list, de->d_name, target);
+		n++;
+	}
+	closedir(d);
+	*ret_n = n;
+	return list;
+}
+
+size_t sg_daemon_fds(void)
+{
+	size_t n;
+
+	daemon_fd_list(&n);
+	return n;
+}
+
+size_t sg_daemon_fds_settled(void)
+{
+	int64_t end = sg_now_ms() + SG_WAIT_MS;
+	size_t n = sg_daemon_fds(), prev;
+
+	do {
+		prev = n;
+		sg_sleep_ms(200);
+		n = sg_daemon_fds();
+	} while (n != prev && sg_now_ms() < end);
+	return n;
+}
+
+void sg_expect_daemon_fds(size_t before)
+{
+	int64_t end = sg_now_ms() + SG_WAIT_MS;
+	const char *list;
+	size_t n;
+
+	for (;;) {
+		list = daemon_fd_list(&n);
+		if (n == before || sg_now_ms() >= end)
+			break;
+		sg_sleep_ms(10);
+	}
+	cr_expect_eq(n, before, "the daemon had %zu fds before, %zu now:\n%s", before, n, list);
 }
 
 void sg_assert_daemon_alive(void)

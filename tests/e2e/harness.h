@@ -77,6 +77,14 @@ const char *sg_audit_path(void);
 pid_t sg_daemon_pid(void);
 /* The daemon's standard error so far (for failure messages). */
 const char *sg_daemon_stderr(void);
+/* How many fds the daemon has open. */
+size_t sg_daemon_fds(void);
+/* The same, once it has not changed for 200 ms (bounded by SG_WAIT_MS): a session that
+ * has just ended may still have its connection open. */
+size_t sg_daemon_fds_settled(void);
+/* Expect the daemon to hold before fds again, waiting for it up to SG_WAIT_MS (closing
+ * what its peers left takes a turn of its loop); the failure lists them. */
+void sg_expect_daemon_fds(size_t before);
 /* Fail unless the daemon is still running. */
 void sg_assert_daemon_alive(void);
 /* Send SIGTERM to the daemon and wait for it; returns its wait status. */
@@ -98,8 +106,14 @@ const char *sg_daemon_path(void);
 const char *sg_write_file(const char *name, const char *text, mode_t mode);
 /* Write DIR/NAME.policy; returns its path. */
 const char *sg_policy(const char *name, const char *text);
+/* For attacks on the open emulator: DIR/pub/x "public\n", DIR/secret/x "secret\n" and
+ * DIR/open.policy (default allow, `open, openat emulate open DIR/secret`); its path. */
+const char *sg_open_rule_policy(void);
 /* Read a whole file into a harness-owned string; NULL when it cannot be read. */
 char *sg_read_file(const char *path);
+/* One test process at a time among those calling this with name (criterion runs a file's
+ * tests at once): a lock in the build tree, held until the process exits. */
+void sg_run_alone(const char *name);
 /* Wait (bounded by SG_WAIT_MS) until path exists; fails otherwise. */
 void sg_wait_file(const char *path);
 
@@ -176,6 +190,12 @@ bool sg_jtrue(json_object *o, const char *key);
 bool sg_jhas(json_object *o, const char *key);
 /* Syscall record argument i as written ("0x2a"), or NULL. */
 const char *sg_jarg(json_object *rec, unsigned i);
+/* A string inside one of a record's objects: (rec, "decoded", "opened"), (rec, "result",
+ * "outcome"); NULL when absent. */
+const char *sg_jsub(json_object *rec, const char *obj, const char *key);
+/* The first record of an emulated call whose decoded path is path, or NULL (records come
+ * in batches: wait for the session's end first). */
+json_object *sg_audit_emulated(const char *path);
 /* One record as JSON text, for messages. */
 const char *sg_jtext(json_object *o);
 

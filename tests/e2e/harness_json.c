@@ -282,6 +282,30 @@ const char *sg_jarg(json_object *rec, unsigned i)
 	return json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
 }
 
+const char *sg_jsub(json_object *rec, const char *obj, const char *key)
+{
+	json_object *o;
+
+	if (!rec || !json_object_object_get_ex(rec, obj, &o))
+		return NULL;
+	return sg_jstr(o, key);
+}
+
+json_object *sg_audit_emulated(const char *path)
+{
+	json_object *audit = sg_audit();
+	size_t n = json_object_array_length(audit);
+
+	for (size_t i = 0; i < n; i++) {
+		json_object *rec = json_object_array_get_idx(audit, i);
+		const char *v = sg_jstr(rec, "verdict"), *p = sg_jsub(rec, "decoded", "path");
+
+		if (v && strcmp(v, "emulate") == 0 && p && strcmp(p, path) == 0)
+			return rec;
+	}
+	return NULL;
+}
+
 const char *sg_jtext(json_object *o)
 {
 	if (!o)
