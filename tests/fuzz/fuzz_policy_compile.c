@@ -11,6 +11,7 @@
 #include "emu_bounds.h"
 #include "fuzz.h"
 #include "policy.h"
+#include "policy_tools.h"
 
 #define X32_BIT 0x40000000
 #define PROBES_MAX 512

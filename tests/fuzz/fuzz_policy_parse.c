@@ -10,6 +10,7 @@
 
 #include "fuzz.h"
 #include "policy.h"
+#include "policy_tools.h"
 
 /* Print p back in the policy language (directives, default, written rules with their
  * emulator options); malloc'd. */
