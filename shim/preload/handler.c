@@ -18,6 +18,7 @@
  * The state is file-static: a signal handler cannot be handed a context.
  */
 #include <errno.h>
+#include <limits.h>
 #include <linux/audit.h>
 #include <linux/futex.h>
 #include <linux/seccomp.h>
@@ -43,8 +44,12 @@
 #define SG_REPLY_MAX 2048 /* an ACK, a verdict, or an ERROR with its reason */
 
 static atomic_int lock_word;
-static int sock_fd = -1;       /* the daemon connection of owner_pid */
-static pid_t owner_pid;        /* the process sock_fd belongs to */
+static int sock_fd = -1;       /* the daemon connection of ready_pid */
+/* After a fork the child's first trapped threads race to take the connection over: the one
+ * that moves claim_pid to its pid reconnects, holding the lock; the others wait until
+ * ready_pid says it is done, and only then take the lock (which the claimer set, whatever
+ * the parent's copy said). */
+static atomic_int claim_pid, ready_pid;
 static const char *sock_path;  /* kept for reconnecting after fork */
 static const char *reg_name, *reg_text;
 static size_t reg_text_len;
@@ -162,7 +167,8 @@ int trap_handler_init(const char *path, const char *name, uint32_t flags, const 
 		return -errno;
 	reg_buf = p;
 	sock_fd = -1;
-	owner_pid = getpid();
+	atomic_store(&claim_pid, getpid());
+	atomic_store(&ready_pid, getpid());
 	sock_path = path;
 	reg_name = name;
 	reg_text = text;
@@ -184,6 +190,28 @@ int trap_handler_connect(void)
 	return 0;
 }
 
+/* The first trapped call of a forked process (pid): one thread reconnects, the others wait
+ * for it; every one returns holding the lock. */
+static void take_over(pid_t pid)
+{
+	int seen = atomic_load(&claim_pid);
+
+	if (seen != pid && atomic_compare_exchange_strong(&claim_pid, &seen, pid)) {
+		atomic_store(&lock_word, 1); /* ours: the parent's copy may say held */
+		if (sock_fd >= 0)
+			(void)sys(__NR_close, sock_fd, 0, 0);
+		sock_fd = sock_path ? connect_register(sock_path, reg_name, reg_text,
+							    reg_text_len, reg_buf, SG_MSG_MAX)
+				    : -ENOTCONN;
+		atomic_store(&ready_pid, pid);
+		(void)sg_sys64(__NR_futex, (long)&ready_pid, FUTEX_WAKE_PRIVATE, INT_MAX, 0, 0, 0);
+		return;
+	}
+	for (int r = atomic_load(&ready_pid); r != pid; r = atomic_load(&ready_pid))
+		(void)sg_sys64(__NR_futex, (long)&ready_pid, FUTEX_WAIT_PRIVATE, r, 0, 0, 0);
+	lock();
+}
+
 /* Ask the daemon about c under the lock; the verdict, or -errno when there is none. */
 static int ask(const struct sg_msg_trap_call *c, struct sg_msg_trap_verdict *ret)
 {
@@ -192,16 +220,9 @@ static int ask(const struct sg_msg_trap_call *c, struct sg_msg_trap_verdict *ret
 	struct sg_msg m;
 	long r;
 
-	if (pid != owner_pid) { /* a forked child: never the parent's socket */
-		atomic_store(&lock_word, 0); /* a copy of the parent's lock, maybe held */
-		lock();
-		if (sock_fd >= 0)
-			(void)sys(__NR_close, sock_fd, 0, 0);
-		owner_pid = pid;
-		sock_fd = sock_path ? connect_register(sock_path, reg_name, reg_text,
-							    reg_text_len, reg_buf, SG_MSG_MAX)
-				    : -ENOTCONN;
-	} else
+	if (atomic_load(&ready_pid) != pid)
+		take_over(pid); /* a forked child: never the parent's socket; returns locked */
+	else
 		lock();
 	if (sock_fd < 0)
 		r = -ENOTCONN;

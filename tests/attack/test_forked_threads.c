@@ -25,10 +25,6 @@ Test(forked_threads, threads_of_a_new_process_get_only_their_own_verdicts)
 	long children = 0, crossed = -1, made = -1, unanswered = -1;
 	struct sg_result *r;
 
-	sg_skip_mechanism("trap", "does not hold yet (reported on issue 13): the preload's "
-			  "fork check (shim/preload/handler.c, ask) lets a second thread reset "
-			  "the lock the first holds, the threads share the new socket unlocked "
-			  "and take each other's verdicts: an allow re-issues a denied mknodat");
 	cr_assert_eq(mkdir(dir, 0755), 0);
 	r = sg_shim(pol, sg_bin("tests/attack/forked_threads"), dir, "200", NULL);
 	sg_assert_exit(r, 0);
