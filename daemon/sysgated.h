@@ -17,6 +17,8 @@ struct sg_config {
 	const char *pidfile;     /* NULL: none */
 	bool exit_when_idle;     /* exit once the last session has ended (embedded mode) */
 	int log_level;           /* LOG_ERR..LOG_DEBUG (syslog.h); diagnostics go to stderr */
+	bool sandbox;            /* once set up, drop capabilities and filter our own
+				  * system calls (default true; sysgated --no-sandbox) */
 };
 
 /* Fill cfg with the defaults. */
