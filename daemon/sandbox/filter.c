@@ -95,10 +95,11 @@ static int add_setns(scmp_filter_ctx ctx, int nr)
 	return add_each(ctx, nr, 1, types, ARRAY_SIZE(types));
 }
 
-/* prlimit64: reading a limit (the loader of an exec'd helper does), never setting one. */
+/* prlimit64: its own limits only (the loader of an exec'd helper reads them, a sanitizer
+ * runtime lowers RLIMIT_CORE), never another process's. */
 static int add_prlimit(scmp_filter_ctx ctx, int nr)
 {
-	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A2(SCMP_CMP_EQ, 0, 0));
+	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A0(SCMP_CMP_EQ, 0, 0));
 }
 
 /* The allowlist; add NULL: allowed whatever the arguments. */

@@ -28,8 +28,8 @@ int sandbox_caps_drop(void);
 /* filter.c */
 
 /* The i-th system call the filter allows (some only with conditions on their
- * arguments: clone, ioctl, prctl, setns, socket, socketpair), or NULL past the
- * last.  clone3 is refused with ENOSYS (glibc falls back to clone). */
+ * arguments: clone, ioctl, prctl, prlimit64, setns, socket, socketpair), or NULL
+ * past the last.  clone3 is refused with ENOSYS (glibc falls back to clone). */
 const char *sandbox_allowed(size_t i);
 /* Install the allowlist filter on this process and its future children; a call
  * outside it is reported (report.c) and ends the process with EXIT_FAILURE.

@@ -106,6 +106,7 @@ static void check(bool ok)
 static void body_daemon_calls(void)
 {
 	int sv[2], fd, pidfd;
+	struct rlimit rl;
 	char buf[64];
 	pid_t child;
 	void *m;
@@ -126,6 +127,7 @@ static void body_daemon_calls(void)
 	check((pidfd = (int)syscall(SYS_pidfd_open, child, 0)) >= 0);
 	check(waitpid(child, &fd, 0) == child && WIFEXITED(fd) && WEXITSTATUS(fd) == 7);
 	check(prctl(PR_CAPBSET_READ, 0, 0, 0, 0) >= 0);
+	check(getrlimit(RLIMIT_CORE, &rl) == 0 && setrlimit(RLIMIT_CORE, &rl) == 0);
 	check(isatty(STDERR_FILENO) == 0); /* the TCGETS ioctl, answered ENOTTY on a pipe */
 }
 
@@ -146,6 +148,42 @@ static void body_clone3(void)
 	if (r == 0)
 		_exit(0);
 	check(r < 0 && errno == ENOSYS);
+}
+
+/* What the daemon does to start a helper: fork, then execveat a program of this build
+ * (here sysgated --version), which loads, runs and exits under the inherited filter. */
+static void body_exec(void)
+{
+	const char *root = getenv("SG_BUILD_ROOT");
+	char path[4096];
+	char *argv[] = { (char *)"sysgated", (char *)"--version", NULL };
+	int status;
+	pid_t pid;
+
+	check(root != NULL);
+	snprintf(path, sizeof(path), "%s/daemon/sysgated", root);
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+		if (null < 0 || dup2(null, STDOUT_FILENO) < 0)
+			_exit(CHILD_WRONG_RESULT);
+		syscall(SYS_execveat, AT_FDCWD, path, argv, environ, 0);
+		_exit(CHILD_WRONG_RESULT);
+	}
+	check(pid > 0 && waitpid(pid, &status, 0) == pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "exec'd %s: status 0x%x\n", path, (unsigned)status);
+		_exit(CHILD_WRONG_RESULT);
+	}
+}
+
+Test(sandbox_filter, a_program_execd_by_the_daemon_runs_under_it)
+{
+	struct outcome o;
+
+	run_sandboxed(body_exec, &o);
+	assert_ran(&o);
 }
 
 Test(sandbox_filter, clone3_fails_enosys)
@@ -199,11 +237,11 @@ static void body_setns_any(void)
 	(void)setns(-1, 0);
 }
 
-static void body_setrlimit(void)
+static void body_parent_limits(void)
 {
-	struct rlimit rl = { 64, 64 };
+	struct rlimit rl;
 
-	(void)prlimit(0, RLIMIT_NOFILE, &rl, NULL);
+	(void)prlimit(getppid(), RLIMIT_NOFILE, NULL, &rl);
 }
 
 static void body_execve(void)
@@ -226,7 +264,7 @@ static const struct {
 	{ "ioctl TIOCSTI", body_tiocsti, "system call 'ioctl' (" },
 	{ "another prctl", body_prctl_other, "system call 'prctl' (" },
 	{ "setns of any type", body_setns_any, "system call 'setns' (" },
-	{ "setting a limit", body_setrlimit, "system call 'prlimit64' (" },
+	{ "another process's limits", body_parent_limits, "system call 'prlimit64' (" },
 	{ "execve", body_execve, "system call 'execve' (" },
 };
 
