@@ -157,7 +157,7 @@ static void body_exec(void)
 	const char *root = getenv("SG_BUILD_ROOT");
 	char path[4096];
 	char *argv[] = { (char *)"sysgated", (char *)"--version", NULL };
-	int status;
+	int status = 0;
 	pid_t pid;
 
 	check(root != NULL);
