@@ -27,6 +27,7 @@
 #include "helper/helper.h"
 #include "log.h"
 #include "mech/mech.h"
+#include "sandbox/sandbox.h"
 
 #define SD_LISTEN_FDS_START 3
 
@@ -44,6 +45,7 @@ void sysgated_config_init(struct sg_config *cfg)
 		.exit_when_idle = false,
 		.log_level = LOG_INFO,
 		.config_path = SG_CONFIG_FILE,
+		.sandbox = true,
 	};
 }
 
@@ -467,6 +469,8 @@ int daemon_run(const struct sg_config *cfg, int ready_fd)
 		r = events_setup(d);
 	if (r >= 0)
 		r = pidfile_write(d);
+	if (r >= 0 && d->cfg.sandbox) /* all is open: from here on, only what the loop needs */
+		r = sandbox_apply(ready_fd >= 0);
 	if (r >= 0 && ready_fd >= 0)
 		detach(d);
 	if (r >= 0 && ready_fd >= 0)

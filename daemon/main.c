@@ -23,6 +23,7 @@ enum {
 	OPT_LOG,
 	OPT_PIDFILE,
 	OPT_FOREGROUND,
+	OPT_NO_SANDBOX,
 	OPT_VERSION,
 	OPT_CONFIG,
 };
@@ -42,6 +43,8 @@ static void usage(FILE *f)
 		"  --config FILE         what the emulators may do for sessions of other users\n"
 		"                        (default %s, built-in defaults when it is missing)\n"
 		"  --foreground          do not daemonize; diagnostics go to standard error\n"
+		"  --no-sandbox          keep every capability and do not filter the daemon's own\n"
+		"                        system calls (see the README's Hardening section)\n"
 		"  -v, --verbose         debug diagnostics\n"
 		"  -h, --help            show this help and exit\n"
 		"      --version         show the version and exit\n"
@@ -79,26 +82,28 @@ static char *absolute(const char *path)
 	return s;
 }
 
+static const struct option long_options[] = {
+	{ "socket", required_argument, NULL, OPT_SOCKET },
+	{ "socket-mode", required_argument, NULL, OPT_SOCKET_MODE },
+	{ "socket-group", required_argument, NULL, OPT_SOCKET_GROUP },
+	{ "log", required_argument, NULL, OPT_LOG },
+	{ "pidfile", required_argument, NULL, OPT_PIDFILE },
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "foreground", no_argument, NULL, OPT_FOREGROUND },
+	{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ 0 },
+};
+
 /* Parse argv into cfg; 0, or the exit code to leave with (EXIT_SUCCESS for --help). */
 static int parse_argv(int argc, char **argv, struct sg_config *cfg, bool *foreground,
 		      int *exit_code)
 {
-	static const struct option opts[] = {
-		{ "socket", required_argument, NULL, OPT_SOCKET },
-		{ "socket-mode", required_argument, NULL, OPT_SOCKET_MODE },
-		{ "socket-group", required_argument, NULL, OPT_SOCKET_GROUP },
-		{ "log", required_argument, NULL, OPT_LOG },
-		{ "pidfile", required_argument, NULL, OPT_PIDFILE },
-		{ "config", required_argument, NULL, OPT_CONFIG },
-		{ "foreground", no_argument, NULL, OPT_FOREGROUND },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, OPT_VERSION },
-		{ 0 },
-	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "hv", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hv", long_options, NULL)) != -1) {
 		switch (c) {
 		case OPT_SOCKET:
 			cfg->socket_path = optarg;
@@ -126,6 +131,9 @@ static int parse_argv(int argc, char **argv, struct sg_config *cfg, bool *foregr
 			break;
 		case OPT_FOREGROUND:
 			*foreground = true;
+			break;
+		case OPT_NO_SANDBOX:
+			cfg->sandbox = false;
 			break;
 		case 'v':
 			cfg->log_level = LOG_DEBUG;

@@ -368,17 +368,6 @@ int proc_children(pid_t pid, pid_t *ret_pids, size_t max, size_t *ret_n)
 	return ch.truncated ? -E2BIG : 0;
 }
 
-/* PIDFD_GET_INFO (6.13): a task's ids without /proc's text (headers may predate it). */
-struct sg_pidfd_info {
-	uint64_t mask;
-	uint64_t cgroupid;
-	uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
-	uint32_t spare0[1];
-};
-#define SG_PIDFD_GET_INFO _IOWR(0xFF, 11, struct sg_pidfd_info)
-#define SG_PIDFD_INFO_CREDS (1UL << 1)
-#define SG_PIDFD_THREAD O_EXCL /* 6.9 */
-
 /* tgid, real uid and gid of a thread through a pidfd: three cheap syscalls where
  * /proc/TID/status formats a page of text. -EOPNOTSUPP: the kernel cannot. */
 static int task_ids_pidfd(pid_t tid, struct task_meta *m)

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
 #include <sys/types.h>
 
 #include "daemon.h"
@@ -24,6 +26,18 @@ enum {
 	PROC_HAVE_GID = 1 << 3,
 	PROC_HAVE_NSPID = 1 << 4,
 };
+
+/* PIDFD_GET_INFO (6.13): a task's ids without /proc's text (headers may predate it);
+ * the daemon's own filter allows this ioctl too. */
+struct sg_pidfd_info {
+	uint64_t mask;
+	uint64_t cgroupid;
+	uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
+	uint32_t spare0[1];
+};
+#define SG_PIDFD_GET_INFO _IOWR(0xFF, 11, struct sg_pidfd_info)
+#define SG_PIDFD_INFO_CREDS (1UL << 1)
+#define SG_PIDFD_THREAD O_EXCL /* 6.9 */
 
 struct task_meta;
 

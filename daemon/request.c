@@ -83,13 +83,19 @@ static void handle_status(struct conn *c)
 	ssize_t n;
 
 	st.pid = (uint32_t)getpid();
-	TAILQ_FOREACH(s, &d->sessions, entry)
-		if (conn_may_see(c, s->uid))
-			st.n_sessions++;
 	st.uptime_usec = mono_usec() - d->start_mono_usec;
-	st.notifications = d->notifications;
-	st.records = d->audit.records;
-	st.records_failed = d->audit.records_failed;
+	TAILQ_FOREACH(s, &d->sessions, entry)
+		if (conn_may_see(c, s->uid)) {
+			st.n_sessions++;
+			st.notifications += s->notifications;
+		}
+	/* Root sees the daemon's totals; anyone else only their own sessions' counts, and
+	 * none of the audit log's (the daemon's file, whose records are everyone's). */
+	if (c->uid == 0) {
+		st.notifications = d->notifications;
+		st.records = d->audit.records;
+		st.records_failed = d->audit.records_failed;
+	}
 	n = proto_encode_status(d->obuf, SG_MSG_MAX, &st, SG_VERSION);
 	if (n > 0)
 		(void)conn_send(c, d->obuf, (size_t)n, false);

@@ -19,6 +19,8 @@ struct sg_config {
 	int log_level;           /* LOG_ERR..LOG_DEBUG (syslog.h); diagnostics go to stderr */
 	const char *config_path; /* the administrator's emulator bounds; NULL: none (defaults) */
 	bool config_required;    /* --config: a missing file is an error, not the defaults */
+	bool sandbox;            /* once set up, drop capabilities and filter our own
+				  * system calls (default true; sysgated --no-sandbox) */
 };
 
 /* Fill cfg with the defaults. */

@@ -134,9 +134,10 @@ struct sg_msg_status {
 	uint32_t pid;         /* the daemon's */
 	uint32_t n_sessions;  /* visible to the asking peer */
 	uint64_t uptime_usec;
-	uint64_t notifications; /* decided since start (all sessions) */
-	uint64_t records;       /* audit records written since start */
-	uint64_t records_failed; /* records that could not be written to the log file */
+	uint64_t notifications; /* root: decided since start (all sessions); others: decided in
+				 * their own live sessions */
+	uint64_t records;       /* audit records written since start (root only, else 0) */
+	uint64_t records_failed; /* records that could not be written to the log file (root only) */
 	uint32_t version_len;    /* NUL included; then the version string */
 	uint32_t reserved;
 };

@@ -46,6 +46,8 @@ int emu_job_new(struct emu_ctx *ctx, const struct helper_job_ops *ops, struct em
 		return -ENOMEM;
 	}
 	r = tsnap_read(ctx->c->tid, &j->hj.snap);
+	if (r >= 0) /* what its helper is to be: all the daemon can still grant of it */
+		r = tsnap_grantable(&j->hj.snap);
 	if (r >= 0)
 		r = emu_still_valid(ctx); /* the snapshot is the caller's, not a reused pid's */
 	if (r < 0) {

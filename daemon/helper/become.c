@@ -129,11 +129,17 @@ static int capget_own(uint64_t *ret_eff, uint64_t *ret_prm, uint64_t *ret_inh)
 
 /* Inheritable first, while every capability we hold is still ours to keep; then the
  * bounding set (CAP_SETPCAP is needed, so before the ids change); keep the permitted
- * set across the change of ids. */
-static int set_caps_before(const struct helper_creds *w)
+ * set across the change of ids.  What is outside our bounding set (a sandboxed
+ * daemon's, or full in a user namespace we joined) no child of the daemon can hold:
+ * the caller's sets are taken within it, as the daemon expects (tsnap_grantable). */
+static int set_caps_before(struct helper_creds *w)
 {
-	uint64_t eff, prm, inh;
-	int r = capget_own(&eff, &prm, &inh);
+	uint64_t eff, prm, inh, bnd = creds_bounding_self(); /* before set_bounding() */
+	int r;
+
+	for (int i = 0; i < CAP_SET_N; i++)
+		w->caps[i] &= bnd;
+	r = capget_own(&eff, &prm, &inh);
 
 	if (r == 0 && inh != w->caps[CAP_SET_INH])
 		r = capset_all(w->caps, eff, prm);

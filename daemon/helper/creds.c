@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "helper/creds.h"
@@ -128,6 +129,22 @@ int creds_read_at(int dirfd, char *buf, size_t size, struct helper_creds *ret)
 		return -E2BIG;
 	buf[n] = '\0';
 	return creds_parse(buf, ret);
+}
+
+/* This process's bounding set; see creds.h. */
+uint64_t creds_bounding_self(void)
+{
+	uint64_t bnd = 0;
+
+	for (unsigned cap = 0; cap < 64; cap++) {
+		int have = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
+
+		if (have < 0)
+			break; /* past the last capability this kernel knows */
+		if (have)
+			bnd |= UINT64_C(1) << cap;
+	}
+	return bnd;
 }
 
 /* Whether two tasks hold the same credentials; see creds.h. */

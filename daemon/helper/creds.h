@@ -33,5 +33,7 @@ int creds_parse(const char *text, struct helper_creds *ret);
 /* Read /proc/PID/status through dirfd (a /proc/PID directory) into buf (size bytes)
  * and parse it. */
 int creds_read_at(int dirfd, char *buf, size_t size, struct helper_creds *ret);
+/* This process's bounding set, as a mask of 1 << CAP_*. */
+uint64_t creds_bounding_self(void);
 /* Whether two tasks hold the same credentials (umask aside). */
 bool creds_equal(const struct helper_creds *a, const struct helper_creds *b);

@@ -59,7 +59,8 @@ struct helper_job {
 	const struct helper_job_ops *ops;
 	uint64_t id;       /* the seccomp notification it answers */
 	pid_t tid;         /* the caller */
-	struct tsnap snap; /* what the caller was when it called: the helper must be that */
+	struct tsnap snap; /* what the caller was when it called, as far as the daemon can
+			    * grant it (tsnap_grantable): the helper must be that */
 	uint64_t seq;      /* of the request in flight */
 };
 
@@ -98,6 +99,13 @@ struct helper_grave {
 int tsnap_read(pid_t pid, struct tsnap *ret);
 /* Whether a helper that is b may act for a caller that is a. */
 bool tsnap_same(const struct tsnap *a, const struct tsnap *b);
+/* Turn a caller's snapshot into what a helper of this daemon can be for it: a caller in
+ * the daemon's user namespace gets its five capability sets intersected with the
+ * daemon's bounding set (a sandboxed daemon dropped the rest: no child of it can hold
+ * them; a helper that joins another user namespace gets a full set there, so its
+ * callers keep theirs), and no_new_privs when the daemon has it (every child inherits
+ * it).  0, or -errno. */
+int tsnap_grantable(struct tsnap *t);
 
 /* spawn.c */
 

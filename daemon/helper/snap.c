@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -69,4 +70,26 @@ bool tsnap_same(const struct tsnap *a, const struct tsnap *b)
 	return creds_equal(&a->cr, &b->cr) && a->ns_user == b->ns_user &&
 	       a->ns_mnt == b->ns_mnt && a->ns_pid == b->ns_pid && a->root_dev == b->root_dev &&
 	       a->root_ino == b->root_ino && a->root_mnt == b->root_mnt;
+}
+
+/* What a helper of this daemon can be for a caller that is t; see helper.h. */
+int tsnap_grantable(struct tsnap *t)
+{
+	struct stat st;
+	int nnp;
+
+	if (stat("/proc/self/ns/user", &st) < 0)
+		return negative_errno();
+	if ((uint64_t)st.st_ino == t->ns_user) {
+		uint64_t bnd = creds_bounding_self();
+
+		for (unsigned i = 0; i < CAP_SET_N; i++)
+			t->cr.caps[i] &= bnd;
+	}
+	nnp = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
+	if (nnp < 0)
+		return negative_errno();
+	if (nnp)
+		t->cr.nnp = true;
+	return 0;
 }

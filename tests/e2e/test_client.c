@@ -194,6 +194,78 @@ Test(client, non_root_sees_none_of_roots_sessions)
 	sg_assert_exit(sg_wait(p), 0);
 }
 
+/* A session owned by uid 65534, alive until its stdin closes, with one decided call. */
+static struct sg_proc *nobody_session(void)
+{
+	const char *dir = sg_strf("%s/nobody", sg_dir()), *ready = sg_strf("%s/ready", dir);
+	struct sg_opts o = { .stdin_pipe = true, .as_nobody = true };
+	const char *pol = sg_policy("mine", "version 1\ndefault allow\ngetppid fake 6\n");
+	struct sg_proc *p;
+
+	cr_assert_eq(mkdir(dir, 0777), 0);
+	cr_assert_eq(chmod(dir, 0777), 0);
+	p = sg_spawn(sg_shim_argv(pol, sg_target("waiter"), "-v", "6", "-r", ready, NULL), &o);
+	sg_wait_file(ready);
+	return p;
+}
+
+/* sysgatectl --json status as uid 65534. */
+static json_object *status_as_nobody(void)
+{
+	const char *args[] = { "--json", "status", NULL };
+	struct sg_result *r = sg_ctl_as_nobody(args);
+
+	sg_assert_exit(r, 0);
+	return sg_json_parse(r->out, r->cmd);
+}
+
+static int64_t count_of(json_object *st, const char *key)
+{
+	int64_t v = -1;
+
+	cr_assert(sg_jint(st, key, &v), "no %s in %s", key, sg_jtext(st));
+	return v;
+}
+
+static void session_end(struct sg_proc *p)
+{
+	close(p->stdin_fd);
+	p->stdin_fd = -1;
+	sg_assert_exit(sg_wait(p), 0);
+}
+
+Test(client, status_shows_a_non_root_user_only_their_own_counts)
+{
+	struct sg_proc *root, *mine;
+	json_object *st;
+	int64_t id, all;
+
+	if (geteuid() != 0)
+		sg_skip("needs root to run a client as another user");
+	root = root_session(&id);
+
+	st = status_as_nobody();
+	cr_expect_eq(count_of(st, "sessions"), 0, "%s", sg_jtext(st));
+	cr_expect_eq(count_of(st, "notifications"), 0, "root's count shown: %s", sg_jtext(st));
+	cr_expect_eq(count_of(st, "records"), 0, "the log's count shown: %s", sg_jtext(st));
+	cr_expect_eq(count_of(st, "records_failed"), 0, "%s", sg_jtext(st));
+
+	mine = nobody_session();
+	st = sg_ctl_json("status", NULL); /* root: everything */
+	all = count_of(st, "notifications");
+	cr_expect_geq(all, 2, "%s", sg_jtext(st));
+	cr_expect_eq(count_of(st, "sessions"), 2, "%s", sg_jtext(st));
+	cr_expect_geq(count_of(st, "records"), 2, "two session-start records: %s", sg_jtext(st));
+	st = status_as_nobody();
+	cr_expect_eq(count_of(st, "sessions"), 1, "%s", sg_jtext(st));
+	cr_expect_geq(count_of(st, "notifications"), 1, "its own call: %s", sg_jtext(st));
+	cr_expect_lt(count_of(st, "notifications"), all, "root's calls counted: %s", sg_jtext(st));
+	cr_expect_eq(count_of(st, "records"), 0, "%s", sg_jtext(st));
+
+	session_end(mine);
+	session_end(root);
+}
+
 Test(client, policy_check_points_at_the_error)
 {
 	const char *bad = sg_policy("bad", "version 1\n"

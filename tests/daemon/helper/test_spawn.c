@@ -3,7 +3,8 @@
  * daemon/helper/spawn.c and the helper program: a helper started for a task
  * holds exactly its credentials (as /proc/PID/status says: ids, groups, the five
  * capability sets, no_new_privs) and lives in its user, mount and pid
- * namespaces; snap.c sees the two as the same.
+ * namespaces; snap.c sees the two as the same.  A caller is taken within what
+ * the daemon can still grant (its bounding set, its no_new_privs).
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -272,4 +273,46 @@ Test(helper_spawn, the_helper_lives_in_the_callers_user_mount_and_pid_namespaces
 	cr_expect_eq(ns_of(proc.pid, "pid"), ns_of(target, "pid"));
 	cr_expect_neq(ns_of(proc.pid, "pid"), ns_of(getpid(), "pid"));
 	cr_expect_eq(getppid_of(proc.pid), getpid(), "the helper is the daemon's child");
+}
+
+/* In a child that dropped CAP_NET_ADMIN from its bounding set and set no_new_privs (as a
+ * sandboxed daemon may be): a caller of its user namespace is what the child can still
+ * grant of it; one of another user namespace keeps its sets (joining it gives a full set
+ * there); no_new_privs is added to both. */
+static int grantable_child(void)
+{
+	struct tsnap t = { 0 }, other;
+	struct stat st;
+
+	if (prctl(PR_CAPBSET_DROP, CAP_NET_ADMIN, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || stat("/proc/self/ns/user", &st) < 0)
+		return 10;
+	for (int i = 0; i < CAP_SET_N; i++)
+		t.cr.caps[i] = CAP(CAP_NET_ADMIN) | CAP(CAP_CHOWN);
+	other = t;
+	t.ns_user = st.st_ino;
+	other.ns_user = st.st_ino + 1;
+	if (tsnap_grantable(&t) < 0 || tsnap_grantable(&other) < 0)
+		return 11;
+	for (int i = 0; i < CAP_SET_N; i++) {
+		if (t.cr.caps[i] != CAP(CAP_CHOWN))
+			return 12;
+		if (other.cr.caps[i] != (CAP(CAP_NET_ADMIN) | CAP(CAP_CHOWN)))
+			return 13;
+	}
+	return t.cr.nnp && other.cr.nnp ? 0 : 14;
+}
+
+Test(helper_spawn, a_caller_is_taken_within_what_the_daemon_can_grant)
+{
+	int status = 0;
+	pid_t pid;
+
+	need_root();
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0)
+		_exit(grantable_child());
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status 0x%x", status);
 }
