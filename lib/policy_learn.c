@@ -144,7 +144,9 @@ static int collect(const struct sg_learn_row *rows, size_t n, struct learnt *l)
 		if (!arch_to_name(arch) || row->n_values > SG_LEARN_KEEP_MAX || row->arg >= SG_MAX_ARGS)
 			return -EINVAL;
 		syscall_name(row->arch, row->nr, name, sizeof(name));
-		if (strncmp(name, "nr_", 3) == 0 ||
+		/* no system call has a negative number: libseccomp's names of its own pseudo
+		 * numbers (e.g. -10036, 'oldolduname') are not rules a policy can hold */
+		if (row->nr < 0 || strncmp(name, "nr_", 3) == 0 ||
 		    seccomp_syscall_resolve_name(name) == __NR_SCMP_ERROR) {
 			l->n_unnamed++; /* cannot be written as a rule: stays denied */
 			continue;
